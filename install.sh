@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs layerfs + imaged on a Debian 12 host, as root:
+#   1. the system packages the project needs (skipped when already there),
+#   2. a Maven build of the launchers (incremental: quick when nothing changed),
+#   3. the jars under $PREFIX/lib/layerfs and the launchers layerfs and imaged in $PREFIX/bin.
+# Idempotent. PREFIX defaults to /usr/local. SKIP_APT=1 skips step 1.
+set -euo pipefail
+cd "$(dirname "$0")"
+PREFIX=${PREFIX:-/usr/local}
+
+# libfuse2: jnr-fuse binds libfuse.so.2. fuse3: fusermount3 and /etc/fuse.conf.
+# attr: getfattr/setfattr for xattr tests. lxc, busybox-static: containers and their rootfs.
+# skopeo: the standard OCI client the registry is tested with. docker-registry: the reference
+# registry, a benchmark peer.
+PACKAGES=(libfuse2 fuse3 attr lxc busybox-static skopeo docker-registry uidmap iproute2)
+
+missing=()
+if [ "${SKIP_APT:-0}" != 1 ]; then
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install.sh: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# allow_other for non-root users needs user_allow_other; root can always use it.
+if [ -f /etc/fuse.conf ] && ! grep -q '^user_allow_other' /etc/fuse.conf; then
+  echo user_allow_other >> /etc/fuse.conf
+fi
+
+echo "install.sh: building (mvn package, tests skipped here; run them with mvn verify)"
+mvn -B -q -ntp -Dstyle.color=never -DskipTests package
+
+lib="$PREFIX/lib/layerfs"
+mkdir -p "$lib" "$PREFIX/bin"
+# Replace the jar set as a whole so a removed dependency does not linger on the class path.
+rm -rf "$lib.new" && mkdir -p "$lib.new"
+cp cli/target/lib/*.jar "$lib.new/"
+cp cli/target/cli-*.jar "$lib.new/"
+rm -rf "$lib.old" && { [ -d "$lib" ] && mv "$lib" "$lib.old" || true; } && mv "$lib.new" "$lib" && rm -rf "$lib.old"
+
+launcher() { # name main-class
+  cat > "$PREFIX/bin/$1.tmp" <<SH
+#!/bin/sh
+# $1 launcher, written by layerfs install.sh
+exec java \${LAYERFS_JAVA_OPTS:-} -cp '$lib/*' $2 "\$@"
+SH
+  chmod 755 "$PREFIX/bin/$1.tmp" && mv "$PREFIX/bin/$1.tmp" "$PREFIX/bin/$1"
+}
+launcher layerfs dev.layerfs.cli.LayerfsCli
+launcher imaged dev.layerfs.cli.ImagedCli
+echo "install.sh: installed $PREFIX/bin/layerfs and $PREFIX/bin/imaged"
