@@ -29,7 +29,7 @@ public record Manifest(int schemaVersion, String mediaType, String artifactType,
         try {
             m = JSON.readValue(json, Manifest.class);
         } catch (IOException e) {
-            throw new IllegalArgumentException("manifest is not valid JSON: " + e.getOriginalMessage(), e);
+            throw new IllegalArgumentException("manifest is not valid JSON: " + e.getMessage(), e);
         }
         if (m.schemaVersion != 2) {
             throw new IllegalArgumentException("manifest schemaVersion must be 2, got " + m.schemaVersion);
