@@ -218,7 +218,11 @@ public final class LayerFuse extends FuseStubFS {
     @Override
     public int open(String path, FuseFileInfo fi) {
         try {
-            fi.fh.set(union.open(UnionPath.of(path), fi.flags.get()));
+            long handle = union.open(UnionPath.of(path), fi.flags.get());
+            fi.fh.set(handle);
+            if (union.directIo(handle)) {
+                FileInfoBits.setDirectIo(fi);
+            }
             return 0;
         } catch (Exception e) {
             return Errors.errno("open", path, e);

@@ -137,8 +137,12 @@ public final class CopyUp {
                 Fs.chmod(work, tmp, st.permissions()); // after chown, which clears set-id bits
             }
             Fs.utimens(work, tmp, new long[] {st.atimeSec(), st.atimeNsec(), st.mtimeSec(), st.mtimeNsec()});
+            Stat parentBefore = Fs.fstat(upperParent);
             Fs.rename(work, tmp, upperParent, name);
             created = false;
+            // the union's directory did not change, so neither does its modification time
+            Fs.utimens(upperParent, ".", new long[] {parentBefore.atimeSec(), parentBefore.atimeNsec(),
+                    parentBefore.mtimeSec(), parentBefore.mtimeNsec()});
             inodes.alias(e.branch(), st, Fs.stat(upperParent, name));
             LOG.debug("copied up {} from branch {}", path, branches.stack().get(e.branch()).dir());
         } catch (ErrnoException ex) {

@@ -92,19 +92,36 @@ public final class UnionFs implements AutoCloseable {
     /** Opens {@code path}; any write intent copies it up first. Returns the handle. */
     public long open(UnionPath path, int flags) throws ErrnoException {
         int access = flags & Fs.O_ACCMODE;
-        int osFlags = (flags & ~(Fs.O_CREAT | Fs.O_EXCL | Fs.O_APPEND)) | Fs.O_NOFOLLOW;
+        // O_APPEND stays: if the kernel's idea of the size is stale (another hard link grew the
+        // file), an appending write still lands at the real end.
+        int osFlags = (flags & ~(Fs.O_CREAT | Fs.O_EXCL)) | Fs.O_NOFOLLOW;
         if (access != Fs.O_RDONLY || (flags & Fs.O_TRUNC) != 0) {
             int parent = copyUp.upperEntry(path);
             try {
-                return files.add(new OpenFile(Fs.open(parent, path.name(), osFlags, 0), 0, path));
+                return files.add(opened(Fs.open(parent, path.name(), osFlags, 0), 0, path));
             } finally {
                 Fs.close(parent);
             }
         }
         try (DirView parent = lookup.openDir(path.parent())) {
             Entry e = lookup.entry(parent, path);
-            return files.add(new OpenFile(Fs.open(parent.fd(e.level()), path.name(), osFlags, 0), e.branch(), path));
+            return files.add(opened(Fs.open(parent.fd(e.level()), path.name(), osFlags, 0), e.branch(), path));
         }
+    }
+
+    private static OpenFile opened(int fd, int branch, UnionPath path) throws ErrnoException {
+        try {
+            Stat st = Fs.fstat(fd);
+            return new OpenFile(fd, branch, path, st.isRegular() && st.nlink() > 1);
+        } catch (ErrnoException e) {
+            Fs.close(fd);
+            throw e;
+        }
+    }
+
+    /** Whether the kernel should bypass its page cache for this open file (see {@link OpenFile}). */
+    public boolean directIo(long handle) throws ErrnoException {
+        return files.get(handle).directIo();
     }
 
     public int read(long handle, Pointer buf, long size, long offset) throws ErrnoException {
@@ -257,7 +274,7 @@ public final class UnionFs implements AutoCloseable {
         checkName(path);
         int parent = copyUp.upperDir(path.parent());
         try (PathLocks.Held held = locks.lock(path)) {
-            int osFlags = (flags & ~(Fs.O_APPEND | Fs.O_TRUNC)) | Fs.O_CREAT | Fs.O_EXCL | Fs.O_NOFOLLOW;
+            int osFlags = (flags & ~Fs.O_TRUNC) | Fs.O_CREAT | Fs.O_EXCL | Fs.O_NOFOLLOW;
             int fd = Fs.open(parent, path.name(), osFlags, mode & 07777);
             try {
                 Caller o = owner(parent, caller);
@@ -269,7 +286,7 @@ public final class UnionFs implements AutoCloseable {
                 Fs.close(fd);
                 throw e;
             }
-            return files.add(new OpenFile(fd, 0, path));
+            return files.add(new OpenFile(fd, 0, path, false));
         } finally {
             Fs.close(parent);
         }
