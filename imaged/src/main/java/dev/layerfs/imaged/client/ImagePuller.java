@@ -60,7 +60,7 @@ public final class ImagePuller {
             dirs.add(fetchLayer(repo, layer, config.diffIds().get(i)));
         }
         Collections.reverse(dirs);
-        LOG.info("pulled {} ({}): {} layers", ref, image.digest(), dirs.size());
+        LOG.debug("pulled {} ({}): {} layers", ref, image.digest(), dirs.size());
         return new PulledImage(ref, image.digest(), dirs);
     }
 

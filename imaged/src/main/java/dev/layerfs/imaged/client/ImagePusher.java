@@ -54,7 +54,7 @@ public final class ImagePusher {
             if (Files.isDirectory(source)) {
                 temp = Files.createTempFile("imaged-push-", ".tar.gz");
                 progress.start("packing " + source, -1);
-                layer = new LayerPacker().pack(source, temp);
+                layer = new LayerPacker().pack(source, temp, progress::advance);
                 progress.finish(layer.digest().toString());
             } else {
                 layer = LayerArchive.inspect(source);
@@ -78,7 +78,7 @@ public final class ImagePusher {
 
             Manifest manifest = Manifest.oci(new Descriptor(MediaTypes.OCI_CONFIG, configDigest, configJson.length), layers);
             Digest manifestDigest = registry.putManifest(target.repository(), target.reference(), manifest.toJson(), MediaTypes.OCI_MANIFEST);
-            LOG.info("pushed {} ({} layers) as {}", target, layers.size(), manifestDigest);
+            LOG.debug("pushed {} ({} layers) as {}", target, layers.size(), manifestDigest);
             return new PushResult(target, manifestDigest, manifest);
         } finally {
             if (temp != null) {

@@ -7,7 +7,13 @@ import java.net.URI;
 public class RegistryUnreachableException extends IOException {
 
     public RegistryUnreachableException(URI server, Throwable cause) {
-        super("cannot reach registry " + server + ": "
-                + (cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName()), cause);
+        super("cannot reach registry " + server + ": " + reason(cause), cause);
+    }
+
+    private static String reason(Throwable cause) {
+        if (cause.getMessage() != null) {
+            return cause.getMessage();
+        }
+        return cause instanceof java.net.ConnectException ? "connection refused" : cause.getClass().getSimpleName();
     }
 }

@@ -13,6 +13,7 @@ import java.nio.file.attribute.FileTime;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongConsumer;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -49,6 +50,11 @@ public final class LayerPacker {
 
     /** Packs {@code source} into {@code output} (created or replaced). */
     public PackedLayer pack(Path source, Path output) throws IOException {
+        return pack(source, output, bytes -> { });
+    }
+
+    /** Packs, reporting the file bytes read as it goes (for a progress display). */
+    public PackedLayer pack(Path source, Path output, LongConsumer progress) throws IOException {
         if (!Files.isDirectory(source, LinkOption.NOFOLLOW_LINKS)) {
             throw new NoSuchFileException(source.toString(), null, "not a directory");
         }
@@ -64,7 +70,7 @@ public final class LayerPacker {
                 tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
                 tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
                 tar.setAddPaxHeadersForNonAsciiNames(true);
-                new Walk(tar).directory(source, "");
+                new Walk(tar, progress).directory(source, "");
                 tar.finish();
             }
         }
@@ -76,10 +82,12 @@ public final class LayerPacker {
     /** One packing pass: remembers the first name of each multiply-linked inode. */
     private static final class Walk {
         private final TarArchiveOutputStream tar;
+        private final LongConsumer progress;
         private final Map<String, String> firstNameOfInode = new HashMap<>();
 
-        Walk(TarArchiveOutputStream tar) {
+        Walk(TarArchiveOutputStream tar, LongConsumer progress) {
             this.tar = tar;
+            this.progress = progress;
         }
 
         void directory(Path dir, String prefix) throws IOException {
@@ -161,9 +169,13 @@ public final class LayerPacker {
         }
 
         private void copyExactly(Path file, long size) throws IOException {
-            long copied;
+            long copied = 0;
+            byte[] buf = new byte[1 << 16];
             try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
-                copied = in.transferTo(tar);
+                for (int n; (n = in.read(buf)) > 0; copied += n) {
+                    tar.write(buf, 0, n);
+                    progress.accept(n);
+                }
             }
             if (copied != size) {
                 throw new IOException(file + " changed size while being packed (" + size + " -> " + copied + " bytes)");

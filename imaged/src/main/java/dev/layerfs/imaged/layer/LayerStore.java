@@ -90,7 +90,7 @@ public final class LayerStore {
             try (InputStream in = source.open()) {
                 unpacker.unpack(in, dir, diffId);
             }
-            LOG.info("unpacked layer {} into {}", digest, dir);
+            LOG.debug("unpacked layer {} into {}", digest, dir);
             return dir;
         } finally {
             threadLock.unlock();
