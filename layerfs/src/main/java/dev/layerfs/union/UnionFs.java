@@ -7,7 +7,6 @@ import dev.layerfs.sys.Fs;
 import dev.layerfs.sys.Stat;
 import jnr.ffi.Pointer;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -529,9 +528,5 @@ public final class UnionFs implements AutoCloseable {
     public void close() {
         Fs.close(workDir);
         branches.close();
-    }
-
-    static String utf8(byte[] b) {
-        return new String(b, StandardCharsets.UTF_8);
     }
 }
