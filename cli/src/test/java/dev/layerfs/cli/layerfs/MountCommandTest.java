@@ -48,6 +48,7 @@ class MountCommandTest {
             if (MountTable.isMounted(p)) {
                 new ProcessBuilder("fusermount", "-u", "-z", p.toString()).inheritIO().start().waitFor();
             }
+            Files.deleteIfExists(RunFiles.log(p)); // leave /run/layerfs as we found it
         }
     }
 
