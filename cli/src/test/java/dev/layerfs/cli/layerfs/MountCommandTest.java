@@ -110,6 +110,32 @@ class MountCommandTest {
         assertEquals(0, LayerfsProcess.run("umount", mnt.toString()).exit());
     }
 
+    @Test
+    void aDaemonKilledDuringCopyUpLeavesTheOriginalOrTheWholeCopyNeverAPart() throws Exception {
+        byte[] data = new byte[64 << 20];
+        new java.util.Random(7).nextBytes(data);
+        Files.write(base.resolve("big"), data);
+        String dirs = "dirs=" + up + "=rw:" + base + "=ro";
+        assertEquals(0, LayerfsProcess.run("mount", "-o", dirs, mnt.toString()).exit());
+        ProcessHandle daemon = daemonOf(mnt).orElseThrow();
+        Process writer = new ProcessBuilder("sh", "-c", "echo tail >> " + mnt.resolve("big")).start();
+        Thread.sleep(150);
+        daemon.destroyForcibly(); // SIGKILL: no shutdown hook, no unmount
+        writer.waitFor(20, java.util.concurrent.TimeUnit.SECONDS);
+        writer.destroyForcibly();
+        new ProcessBuilder("fusermount", "-u", "-z", mnt.toString()).start().waitFor();
+
+        assertEquals(0, LayerfsProcess.run("mount", "-o", dirs, mnt.toString()).exit());
+        byte[] seen = Files.readAllBytes(mnt.resolve("big"));
+        assertTrue(seen.length == data.length || seen.length == data.length + 5, "length " + seen.length);
+        assertTrue(java.util.Arrays.equals(seen, 0, data.length, data, 0, data.length), "the original bytes, all of them");
+        try (var work = Files.list(up.resolve(".wh..wh.work"))) {
+            assertEquals(0, work.count(), "interrupted copy-ups are cleared at mount");
+        }
+        assertTrue(java.util.Arrays.equals(data, Files.readAllBytes(base.resolve("big"))), "the ro branch is untouched");
+        assertEquals(0, LayerfsProcess.run("umount", mnt.toString()).exit());
+    }
+
     // ---- bad input: one clear line naming the value, non-zero exit, nothing mounted ----
 
     private void assertRefused(String offending, String... args) throws Exception {
