@@ -208,31 +208,34 @@ public final class Fs {
         return (int) n;
     }
 
-    /** Copies all of {@code in} to {@code out} in the kernel where it can, by read/write otherwise. */
-    public static void copyData(int in, int out, long size) throws ErrnoException {
-        long left = size;
+    /**
+     * Copies {@code in} to {@code out} from their current offsets until end of file or
+     * {@code limit} bytes, in the kernel where it can (copy_file_range), by read/write otherwise.
+     */
+    public static void copyData(int in, int out, long limit) throws ErrnoException {
+        long left = limit;
         while (left > 0) {
             long n = C.copy_file_range(in, null, out, null, Math.min(left, 1L << 30), 0);
             if (n < 0) {
                 int e = errno();
                 if (e == Errno.EXDEV || e == Errno.EINVAL || e == Errno.ENOSYS || e == Errno.EOPNOTSUPP) {
-                    copyByReadWrite(in, out);
+                    copyByReadWrite(in, out, left);
                     return;
                 }
                 throw new ErrnoException(e, "copy_file_range: " + Errno.describe(e));
             }
             if (n == 0) {
-                break;
+                return;
             }
             left -= n;
         }
-        copyByReadWrite(in, out); // the file may have grown since it was measured
     }
 
-    private static void copyByReadWrite(int in, int out) throws ErrnoException {
+    private static void copyByReadWrite(int in, int out, long limit) throws ErrnoException {
         byte[] buf = new byte[128 * 1024];
-        while (true) {
-            long n = C.read(in, buf, buf.length);
+        long left = limit;
+        while (left > 0) {
+            long n = C.read(in, buf, Math.min(buf.length, left));
             if (n < 0) {
                 throw fail("read", "copy source");
             }
@@ -248,6 +251,7 @@ public final class Fs {
                 }
                 off += w;
             }
+            left -= n;
         }
     }
 

@@ -98,8 +98,9 @@ public final class UnionFs implements AutoCloseable {
         // O_APPEND stays: if the kernel's idea of the size is stale (another hard link grew the
         // file), an appending write still lands at the real end.
         int osFlags = (flags & ~(Fs.O_CREAT | Fs.O_EXCL)) | Fs.O_NOFOLLOW;
-        if (access != Fs.O_RDONLY || (flags & Fs.O_TRUNC) != 0) {
-            int parent = copyUp.upperEntry(path);
+        boolean truncating = (flags & Fs.O_TRUNC) != 0;
+        if (access != Fs.O_RDONLY || truncating) {
+            int parent = copyUp.upperEntry(path, truncating ? 0 : Long.MAX_VALUE);
             try {
                 return files.add(opened(Fs.open(parent, path.name(), osFlags, 0), 0, path));
             } finally {
@@ -112,7 +113,11 @@ public final class UnionFs implements AutoCloseable {
         }
     }
 
-    private static OpenFile opened(int fd, int branch, UnionPath path) throws ErrnoException {
+    /** Lower branches never change, so only multi-link files of the writable branch need direct I/O. */
+    private OpenFile opened(int fd, int branch, UnionPath path) throws ErrnoException {
+        if (branch != 0 || !branches.writable()) {
+            return new OpenFile(fd, branch, path, false);
+        }
         try {
             Stat st = Fs.fstat(fd);
             return new OpenFile(fd, branch, path, st.isRegular() && st.nlink() > 1);
@@ -144,11 +149,9 @@ public final class UnionFs implements AutoCloseable {
         OpenFile f = files.get(handle);
         Fs.fsync(f.fd(), dataOnly);
         if (f.branch() == 0 && branches.writable() && !f.path().isRoot()) {
-            int dir;
-            try {
-                dir = copyUp.upperDir(f.path().parent());
-            } catch (ErrnoException e) {
-                return; // renamed or removed since: nothing of it left to make durable here
+            int dir = copyUp.existingUpperDir(f.path().parent());
+            if (dir < 0) {
+                return; // renamed or removed since: no directory entry of it left to make durable here
             }
             try {
                 int rd = Fs.open(dir, ".", Fs.O_RDONLY | Fs.O_DIRECTORY, 0);
@@ -240,14 +243,17 @@ public final class UnionFs implements AutoCloseable {
     }
 
     public void truncate(UnionPath path, long size) throws ErrnoException {
-        withUpperParent(path, parent -> {
+        int parent = copyUp.upperEntry(path, size);
+        try {
             int fd = Fs.open(parent, path.name(), Fs.O_WRONLY | Fs.O_NOFOLLOW, 0);
             try {
                 Fs.ftruncate(fd, size);
             } finally {
                 Fs.close(fd);
             }
-        });
+        } finally {
+            Fs.close(parent);
+        }
     }
 
     private void withUpperParent(UnionPath path, FdAction action) throws ErrnoException {
