@@ -70,13 +70,24 @@ public final class Fs {
         return fd;
     }
 
-    /** A path-only descriptor on the directory {@code name} under {@code dirfd}, or -1 if it is absent or not a directory. */
-    public static int openDirOrMinusOne(int dirfd, String name) throws ErrnoException {
+    /** {@link #openDirectory}: the name does not exist. */
+    public static final int NOT_FOUND = -1;
+    /** {@link #openDirectory}: the name exists but is not a directory (a symlink to one is not). */
+    public static final int NOT_A_DIRECTORY = -2;
+
+    /**
+     * A path-only descriptor on the directory {@code name} under {@code dirfd}, or
+     * {@link #NOT_FOUND} or {@link #NOT_A_DIRECTORY}: one system call answers all three.
+     */
+    public static int openDirectory(int dirfd, String name) throws ErrnoException {
         int fd = C.openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
         if (fd < 0) {
             int e = errno();
-            if (e == Errno.ENOENT || e == Errno.ENOTDIR) {
-                return -1;
+            if (e == Errno.ENOENT) {
+                return NOT_FOUND;
+            }
+            if (e == Errno.ENOTDIR) {
+                return NOT_A_DIRECTORY;
             }
             throw new ErrnoException(e, "open directory " + name + ": " + Errno.describe(e));
         }

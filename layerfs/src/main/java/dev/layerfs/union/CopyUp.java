@@ -55,7 +55,7 @@ public final class CopyUp {
     public int existingUpperDir(UnionPath dir) throws ErrnoException {
         int cur = Fs.open(branches.upperRoot(), ".", Fs.O_PATH | Fs.O_DIRECTORY, 0);
         for (String name : dir.components()) {
-            int fd = Fs.openDirOrMinusOne(cur, name);
+            int fd = Fs.openDirectory(cur, name);
             Fs.close(cur);
             if (fd < 0) {
                 return -1;
@@ -72,10 +72,10 @@ public final class CopyUp {
             UnionPath prefix = UnionPath.ROOT;
             for (String name : dir.components()) {
                 prefix = prefix.child(name);
-                int fd = Fs.openDirOrMinusOne(cur, name);
+                int fd = Fs.openDirectory(cur, name);
                 if (fd < 0) {
                     copyUpDirectory(prefix, cur);
-                    fd = Fs.openDirOrMinusOne(cur, name);
+                    fd = Fs.openDirectory(cur, name);
                     if (fd < 0) {
                         throw new ErrnoException(Errno.ENOENT, "directory vanished during copy-up: " + prefix);
                     }

@@ -33,7 +33,11 @@ final class NewEntries {
     /** Owner of a new entry: the caller, with the group of a set-group-ID parent. */
     private static Caller owner(int upperParent, Caller caller) throws ErrnoException {
         Stat p = Fs.fstat(upperParent);
-        return (p.mode() & Stat.S_ISGID) != 0 ? new Caller(caller.uid(), p.gid()) : caller;
+        return setGroupId(p) ? new Caller(caller.uid(), p.gid()) : caller;
+    }
+
+    private static boolean setGroupId(Stat dir) {
+        return (dir.mode() & Stat.S_ISGID) != 0;
     }
 
     long create(UnionPath path, int mode, int flags, Caller caller) throws ErrnoException {
@@ -96,8 +100,8 @@ final class NewEntries {
         try (PathLocks.Held held = locks.lock(path)) {
             Caller o = owner(parent, caller);
             int perms = mode & 07777;
-            if (o.gid() != caller.gid()) {
-                perms |= Stat.S_ISGID; // inherited from a set-group-ID parent
+            if (setGroupId(Fs.fstat(parent))) {
+                perms |= Stat.S_ISGID; // a directory inherits its parent's set-group-ID bit
             }
             if (!Whiteouts.exists(parent, path.name())) {
                 Fs.mkdir(parent, path.name(), perms);
