@@ -129,8 +129,15 @@ class MetadataTest {
         pushBlobs("lib/app");
         apply(new PutManifest("lib/app", "v1", manifest(MANIFEST, null)));
         apply(new RegisterNode("n1", "127.0.0.1:5000"));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+        ByteArrayOutputStream out = new ByteArrayOutputStream() {
+            @Override
+            public void close() {
+                closed.set(true);
+            }
+        };
         meta.writeSnapshot(out);
+        assertFalse(closed.get(), "the caller's stream stays open so it can be fsynced");
 
         Metadata restored = new Metadata();
         restored.readSnapshot(new ByteArrayInputStream(out.toByteArray()));
