@@ -19,11 +19,17 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -91,25 +97,36 @@ class ClusterTest {
         List<String> args = List.of("--snapshot-threshold", "20", "--repair-period-ms", "1000");
         try (ProcessCluster cluster = new ProcessCluster(dir, 3, args).start()) {
             ImagedProcess leader = cluster.leader().orElseThrow();
-            List<Image> acked = new ArrayList<>();
-            int attempts = 0;
-            int failed = 0;
-            boolean killed = false;
-            while (acked.size() < 40) {
-                ImagedProcess target = cluster.nodes().get(attempts % 3);
-                attempts++;
-                if (killed && target == leader) {
-                    continue;
+            List<Image> acked = Collections.synchronizedList(new ArrayList<>());
+            AtomicInteger failed = new AtomicInteger();
+            AtomicBoolean killed = new AtomicBoolean();
+            AtomicInteger sequence = new AtomicInteger();
+            // Two pushers stream images at every node, round robin; the leader is killed mid-stream.
+            Runnable pusher = () -> {
+                while (acked.size() < 40) {
+                    int n = sequence.incrementAndGet();
+                    ImagedProcess target = cluster.nodes().get(n % 3);
+                    if (killed.get() && target == leader) {
+                        continue;
+                    }
+                    try {
+                        acked.add(target.client().pushImage("lib/stream", "t" + n, random(20_000, n)));
+                    } catch (IOException e) {
+                        failed.incrementAndGet(); // not acknowledged: no promise was made
+                    }
                 }
-                try {
-                    acked.add(target.client().pushImage("lib/stream", "t" + attempts, random(20_000, attempts)));
-                } catch (IOException e) {
-                    failed++; // not acknowledged: no promise was made
-                }
-                if (!killed && acked.size() == 8) {
-                    leader.kill9();
-                    killed = true;
-                }
+            };
+            ExecutorService pushers = Executors.newFixedThreadPool(2);
+            try {
+                Future<?> a = pushers.submit(pusher);
+                Future<?> b = pushers.submit(pusher);
+                ImagedProcess.await(Duration.ofSeconds(60), "the first pushes", () -> acked.size() >= 8);
+                leader.kill9();
+                killed.set(true);
+                a.get(120, TimeUnit.SECONDS);
+                b.get(120, TimeUnit.SECONDS);
+            } finally {
+                pushers.shutdownNow();
             }
             List<ImagedProcess> survivors = cluster.nodes().stream().filter(n -> n != leader).toList();
             for (ImagedProcess survivor : survivors) {
@@ -137,7 +154,7 @@ class ClusterTest {
             for (Image image : acked) {
                 assertPullable(leader, image);
             }
-            System.out.println("acked " + acked.size() + " pushes, " + failed + " failed around the leader kill");
+            System.out.println("acked " + acked.size() + " pushes, " + failed.get() + " failed around the leader kill");
         }
     }
 
