@@ -54,7 +54,12 @@ public final class ImagePusher {
             if (Files.isDirectory(source)) {
                 temp = Files.createTempFile("imaged-push-", ".tar.gz");
                 progress.start("packing " + source, -1);
-                layer = new LayerPacker().pack(source, temp, progress::advance);
+                try {
+                    layer = new LayerPacker().pack(source, temp, progress::advance);
+                } catch (IOException | RuntimeException e) {
+                    progress.finish("failed");
+                    throw e;
+                }
                 progress.finish(layer.digest().toString());
             } else {
                 layer = LayerArchive.inspect(source);
@@ -134,7 +139,12 @@ public final class ImagePusher {
             return;
         }
         progress.start(what + " " + digest.hex().substring(0, 12), size);
-        registry.uploadBlob(repo, digest, size, source, progress);
+        try {
+            registry.uploadBlob(repo, digest, size, source, progress);
+        } catch (IOException | RuntimeException e) {
+            progress.finish("failed");
+            throw e;
+        }
         progress.finish("pushed");
     }
 }

@@ -245,7 +245,7 @@ class PushPullTest {
 
         Path store = tmp.resolve("store");
         IOException e = assertThrows(IOException.class, () -> pull("demo/tampered:v1", store));
-        assertTrue(e.getMessage().contains("digest") || e.getMessage().contains("corrupt"), e.getMessage());
+        assertTrue(e.getMessage().contains("has digest") && e.getMessage().contains("expected " + layer), e.getMessage());
         try (Stream<Path> s = Files.list(store.resolve("sha256"))) {
             assertEquals(List.of("." + layer.hex() + ".lock"), s.map(p -> p.getFileName().toString()).toList(),
                     "no layer directory and no temp leftovers");
@@ -282,6 +282,11 @@ class PushPullTest {
         Files.writeString(notATar, "just text, not a tar archive at all");
         IOException notTar = assertThrows(IOException.class, () -> push(notATar, "demo/bad:v1", null));
         assertTrue(notTar.getMessage().contains(notATar.toString()), notTar.getMessage());
+        Path hostile = tmp.resolve("hostile.tar");
+        Files.write(hostile, new dev.layerfs.imaged.layer.RawTar().file("ok", new byte[1]).file("../../etc/cron.d/evil", new byte[1]).finish());
+        dev.layerfs.imaged.layer.LayerRefusedException refused = assertThrows(dev.layerfs.imaged.layer.LayerRefusedException.class,
+                () -> push(hostile, "demo/bad:v1", null));
+        assertEquals("../../etc/cron.d/evil", refused.entry());
         assertThrows(RegistryException.class, () -> client().tags("demo/bad"), "no repository was created");
     }
 
