@@ -219,6 +219,14 @@ class PushPullTest {
         assertTrue(names.contains(pushed.manifestDigest().toString()), "our manifest, byte-identical: " + names);
         assertTrue(names.contains(pushed.manifest().config().digest()), "our config");
         assertTrue(names.contains(pushed.manifest().layers().get(0).digest()), "our layer");
+
+        // And the other way: an image skopeo writes in Docker's format pulls back as the same tree.
+        Commands.run("skopeo", "--policy", policy.toString(), "copy", "--dest-tls-verify=false", "--format", "v2s2",
+                "oci:" + oci + ":v1", "docker://" + registry.hostPort() + "/demo/from-skopeo:v1");
+        RegistryClient.FetchedManifest docker = client().getManifest("demo/from-skopeo", "v1");
+        assertEquals(MediaTypes.DOCKER_MANIFEST_V2, docker.mediaType());
+        PulledImage pulled = pull("demo/from-skopeo:v1", tmp.resolve("store"));
+        assertEquals(TreeSnapshot.of(source), TreeSnapshot.of(pulled.layersTopFirst().get(0)));
     }
 
     @Test
