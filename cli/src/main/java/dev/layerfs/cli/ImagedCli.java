@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class,
                 dev.layerfs.cli.imaged.PushCommand.class,
                 dev.layerfs.cli.imaged.PullCommand.class,
+                dev.layerfs.cli.lxc.LxcCommand.class,
         })
 public final class ImagedCli {
 

@@ -1,0 +1,107 @@
+package dev.layerfs.mount;
+
+import dev.layerfs.branch.BranchStack;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The {@code -o} options of a mount: {@code dirs=} (the branches, AUFS syntax), the kernel cache
+ * timeouts, and everything else, which passes through to FUSE unchanged (e.g. {@code suid,dev}).
+ *
+ * <p>Cache defaults: every change to the union goes through the mount, so the kernel may keep
+ * names (positive and negative) for {@value #DEFAULT_ENTRY_TIMEOUT} s. Attributes are kept for
+ * only {@value #DEFAULT_ATTR_TIMEOUT} s: libfuse's high-level API shows hard links as separate
+ * kernel inodes, and a change through one name is seen through the others after that delay.
+ * Page cache: {@code auto_cache} keeps cached pages across opens unless size or mtime changed.
+ */
+public record MountOptions(BranchStack branches, double entryTimeout, double attrTimeout,
+                           double negativeTimeout, List<String> passThrough) {
+
+    public static final double DEFAULT_ENTRY_TIMEOUT = 60;
+    public static final double DEFAULT_ATTR_TIMEOUT = 1;
+
+    public MountOptions {
+        passThrough = List.copyOf(passThrough);
+    }
+
+    /** Parses the values of every {@code -o} given (each a comma-separated list). */
+    public static MountOptions parse(List<String> optionLists, Path cwd) {
+        String dirs = null;
+        double entry = DEFAULT_ENTRY_TIMEOUT;
+        double attr = DEFAULT_ATTR_TIMEOUT;
+        double negative = DEFAULT_ENTRY_TIMEOUT;
+        List<String> rest = new ArrayList<>();
+        for (String list : optionLists) {
+            for (String opt : list.split(",")) {
+                if (opt.isEmpty()) {
+                    continue;
+                }
+                int eq = opt.indexOf('=');
+                String key = eq < 0 ? opt : opt.substring(0, eq);
+                String value = eq < 0 ? null : opt.substring(eq + 1);
+                switch (key) {
+                    case "dirs", "br" -> {
+                        if (dirs != null) {
+                            throw new MountException("dirs= given twice: " + opt);
+                        }
+                        dirs = value;
+                    }
+                    case "entry_timeout" -> entry = seconds(opt, value);
+                    case "attr_timeout" -> attr = seconds(opt, value);
+                    case "negative_timeout" -> negative = seconds(opt, value);
+                    default -> rest.add(opt);
+                }
+            }
+        }
+        if (dirs == null) {
+            throw new MountException("missing -o dirs=/upper=rw:/lower=ro");
+        }
+        return new MountOptions(BranchStack.parse(dirs, cwd), entry, attr, negative, rest);
+    }
+
+    private static double seconds(String opt, String value) {
+        try {
+            double d = Double.parseDouble(value == null ? "" : value);
+            if (d < 0 || Double.isNaN(d)) {
+                throw new NumberFormatException();
+            }
+            return d;
+        } catch (NumberFormatException e) {
+            throw new MountException("bad timeout " + opt + ": expected seconds >= 0");
+        }
+    }
+
+    /** The options again as one {@code -o} value, branches spelled out absolutely (for a re-executed daemon). */
+    public String toOptionString() {
+        List<String> all = new ArrayList<>();
+        all.add("dirs=" + branches.spec());
+        all.add("entry_timeout=" + entryTimeout);
+        all.add("attr_timeout=" + attrTimeout);
+        all.add("negative_timeout=" + negativeTimeout);
+        all.addAll(passThrough);
+        return String.join(",", all);
+    }
+
+    /** The libfuse arguments for this mount. */
+    public List<String> fuseArgs(boolean root) {
+        List<String> o = new ArrayList<>(List.of(
+                "fsname=layerfs", "subtype=layerfs", "use_ino", "big_writes",
+                "max_read=131072", "max_write=131072", "auto_cache",
+                "entry_timeout=" + entryTimeout, "attr_timeout=" + attrTimeout,
+                "negative_timeout=" + negativeTimeout));
+        if (root) {
+            // served by root for containers and other users; the kernel checks permissions
+            if (!passThrough.contains("noallow_other")) {
+                o.add("allow_other");
+            }
+            o.add("default_permissions");
+        }
+        passThrough.stream().filter(p -> !p.equals("noallow_other")).forEach(o::add);
+        List<String> args = new ArrayList<>();
+        args.add("-o");
+        args.add(String.join(",", o));
+        return args;
+    }
+}

@@ -1,0 +1,62 @@
+package dev.layerfs.mount;
+
+import dev.layerfs.fuse.LayerFuse;
+import dev.layerfs.sys.ErrnoException;
+import dev.layerfs.sys.Fs;
+import dev.layerfs.union.UnionFs;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Serves a union in the foreground: from opening the branches to the unmount. */
+public final class Mounter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Mounter.class);
+
+    private Mounter() {
+    }
+
+    public static boolean runningAsRoot() {
+        return "root".equals(System.getProperty("user.name"));
+    }
+
+    /** Mounts {@code mountPoint} and blocks until it is unmounted. */
+    public static void serve(Path mountPoint, MountOptions options, boolean debug) {
+        Path real = MountCheck.check(mountPoint, options);
+        UnionFs union;
+        try {
+            union = new UnionFs(options.branches());
+        } catch (ErrnoException e) {
+            throw new MountException("cannot open branches " + options.branches().spec() + ": " + e.getMessage(), e);
+        }
+        Path pidFile = RunFiles.pid(real);
+        try {
+            Fs.umask(0); // modes arrive from the kernel with the caller's umask applied already
+            writePid(pidFile);
+            List<String> args = options.fuseArgs(runningAsRoot());
+            LOG.info("mounting {} on {} ({})", options.branches().spec(), real, String.join(" ", args));
+            new LayerFuse(union).serve(real, debug, args.toArray(String[]::new));
+            LOG.info("unmounted {}", real);
+        } finally {
+            union.close();
+            try {
+                Files.deleteIfExists(pidFile);
+            } catch (IOException e) {
+                LOG.warn("could not remove {}: {}", pidFile, e.toString());
+            }
+        }
+    }
+
+    private static void writePid(Path pidFile) {
+        try {
+            Files.createDirectories(pidFile.getParent());
+            Files.writeString(pidFile, ProcessHandle.current().pid() + "\n");
+        } catch (IOException e) {
+            LOG.warn("could not write pid file {}: {}", pidFile, e.toString());
+        }
+    }
+}

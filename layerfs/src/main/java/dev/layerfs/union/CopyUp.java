@@ -1,0 +1,216 @@
+package dev.layerfs.union;
+
+import dev.layerfs.sys.Errno;
+import dev.layerfs.sys.ErrnoException;
+import dev.layerfs.sys.Fs;
+import dev.layerfs.sys.Stat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Brings an entry of a lower branch up into the writable branch before it changes: data, mode,
+ * owner, timestamps and extended attributes, parent directories first, each with its own
+ * metadata. A copy is assembled under a temporary name in the work directory
+ * ({@value Names#WORK_DIR}) and renamed into place under the path's lock, so nobody ever sees a
+ * half-copied file and two racing writers copy once.
+ *
+ * <p>Durability: a copied regular file's data is fsynced before the rename, so after a crash a
+ * name shows either the complete copy or the lower original, never a short file. The rename
+ * itself is not fsynced: a crash may lose a recent copy-up (the name reverts to the lower file,
+ * with it any changes made since that the user did not fsync). {@code fsync} through the mount
+ * also syncs the parent directory in the writable branch, making the copy-up durable.
+ */
+public final class CopyUp {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CopyUp.class);
+
+    private final Lookup lookup;
+    private final OpenBranches branches;
+    private final InodeTable inodes;
+    private final PathLocks locks;
+    private final int work;
+    private final AtomicLong tempCounter = new AtomicLong();
+
+    public CopyUp(Lookup lookup, InodeTable inodes, PathLocks locks, int workDir) {
+        this.lookup = lookup;
+        this.branches = lookup.branches();
+        this.inodes = inodes;
+        this.locks = locks;
+        this.work = workDir;
+    }
+
+    /** A fresh name in the work directory, for assembling an entry before it appears. */
+    public String tempName() {
+        return "tmp." + ProcessHandle.current().pid() + "." + tempCounter.incrementAndGet();
+    }
+
+    public int workDir() {
+        return work;
+    }
+
+    /** A path-only descriptor on directory {@code dir} in the writable branch, copied up first if needed. The caller closes it. */
+    public int upperDir(UnionPath dir) throws ErrnoException {
+        int cur = Fs.open(branches.upperRoot(), ".", Fs.O_PATH | Fs.O_DIRECTORY, 0);
+        try {
+            UnionPath prefix = UnionPath.ROOT;
+            for (String name : dir.components()) {
+                prefix = prefix.child(name);
+                int fd = Fs.openDirOrMinusOne(cur, name);
+                if (fd < 0) {
+                    copyUpDirectory(prefix, cur);
+                    fd = Fs.openDirOrMinusOne(cur, name);
+                    if (fd < 0) {
+                        throw new ErrnoException(Errno.ENOENT, "directory vanished during copy-up: " + prefix);
+                    }
+                }
+                Fs.close(cur);
+                cur = fd;
+            }
+            return cur;
+        } catch (ErrnoException | RuntimeException e) {
+            Fs.close(cur);
+            throw e;
+        }
+    }
+
+    /**
+     * Makes sure {@code path} exists in the writable branch, copying it up if it lives only
+     * below. Returns a descriptor on its parent directory there; the caller closes it.
+     */
+    public int upperEntry(UnionPath path) throws ErrnoException {
+        if (path.isRoot()) {
+            return Fs.open(branches.upperRoot(), ".", Fs.O_PATH | Fs.O_DIRECTORY, 0);
+        }
+        int parent = upperDir(path.parent());
+        try {
+            if (!Fs.exists(parent, path.name())) {
+                try (PathLocks.Held held = locks.lock(path)) {
+                    if (!Fs.exists(parent, path.name())) {
+                        try (DirView view = lookup.openDir(path.parent())) {
+                            Entry e = lookup.entry(view, path);
+                            copy(view.fd(e.level()), e, parent, path.name(), path);
+                        }
+                    }
+                }
+            }
+            return parent;
+        } catch (ErrnoException | RuntimeException e) {
+            Fs.close(parent);
+            throw e;
+        }
+    }
+
+    private void copyUpDirectory(UnionPath dir, int upperParent) throws ErrnoException {
+        try (PathLocks.Held held = locks.lock(dir)) {
+            if (Fs.exists(upperParent, dir.name())) {
+                return; // copied by someone else meanwhile, or a non-directory: the caller's reopen decides
+            }
+            try (DirView view = lookup.openDir(dir.parent())) {
+                Entry e = lookup.entry(view, dir);
+                if (!e.stat().isDirectory()) {
+                    throw new ErrnoException(Errno.ENOTDIR, "not a directory: " + dir);
+                }
+                copy(view.fd(e.level()), e, upperParent, dir.name(), dir);
+            }
+        }
+    }
+
+    /** Copies one entry (not a directory's content) from {@code srcParent} to {@code upperParent}. */
+    private void copy(int srcParent, Entry e, int upperParent, String name, UnionPath path) throws ErrnoException {
+        Stat st = e.stat();
+        String tmp = tempName();
+        boolean created = false;
+        try {
+            switch (st.type()) {
+                case Stat.S_IFDIR -> Fs.mkdir(work, tmp, 0700);
+                case Stat.S_IFREG -> copyData(srcParent, name, tmp, st);
+                case Stat.S_IFLNK -> Fs.symlink(new String(Fs.readlink(srcParent, name), StandardCharsets.UTF_8), work, tmp);
+                default -> Fs.mknod(work, tmp, st.mode(), st.rdev());
+            }
+            created = true;
+            Fs.chown(work, tmp, st.uid(), st.gid());
+            if (!st.isSymlink()) {
+                copyXattrs(srcParent, name, tmp, path);
+                Fs.chmod(work, tmp, st.permissions()); // after chown, which clears set-id bits
+            }
+            Fs.utimens(work, tmp, new long[] {st.atimeSec(), st.atimeNsec(), st.mtimeSec(), st.mtimeNsec()});
+            Stat parentBefore = Fs.fstat(upperParent);
+            Fs.rename(work, tmp, upperParent, name);
+            created = false;
+            // the union's directory did not change, so neither does its modification time
+            Fs.utimens(upperParent, ".", new long[] {parentBefore.atimeSec(), parentBefore.atimeNsec(),
+                    parentBefore.mtimeSec(), parentBefore.mtimeNsec()});
+            inodes.alias(e.branch(), st, Fs.stat(upperParent, name));
+            LOG.debug("copied up {} from branch {}", path, branches.stack().get(e.branch()).dir());
+        } catch (ErrnoException ex) {
+            LOG.warn("copy-up of {} from {} failed: {}", path, branches.stack().get(e.branch()).dir(), ex.toString());
+            throw ex;
+        } finally {
+            if (created) {
+                removeQuietly(tmp, st.isDirectory());
+            }
+        }
+    }
+
+    private void copyData(int srcParent, String name, String tmp, Stat st) throws ErrnoException {
+        int in = Fs.open(srcParent, name, Fs.O_RDONLY | Fs.O_NOFOLLOW, 0);
+        try {
+            int out = Fs.open(work, tmp, Fs.O_WRONLY | Fs.O_CREAT | Fs.O_EXCL | Fs.O_NOFOLLOW, 0600);
+            try {
+                Fs.copyData(in, out, st.size());
+                Fs.fsync(out, false);
+            } catch (ErrnoException e) {
+                Fs.close(out);
+                Fs.unlink(work, tmp);
+                throw e;
+            }
+            Fs.close(out);
+        } finally {
+            Fs.close(in);
+        }
+    }
+
+    private void copyXattrs(int srcParent, String name, String tmp, UnionPath path) throws ErrnoException {
+        int src = Fs.open(srcParent, name, Fs.O_PATH | Fs.O_NOFOLLOW, 0);
+        int dst = -1;
+        try {
+            var attrs = Fs.listxattr(src);
+            if (attrs.isEmpty()) {
+                return;
+            }
+            dst = Fs.open(work, tmp, Fs.O_PATH | Fs.O_NOFOLLOW, 0);
+            for (String attr : attrs) {
+                byte[] value = Fs.getxattr(src, attr);
+                if (value == null) {
+                    continue;
+                }
+                try {
+                    Fs.setxattr(dst, attr, value, 0);
+                } catch (ErrnoException e) {
+                    if (e.errno() != Errno.EOPNOTSUPP && e.errno() != Errno.EPERM) {
+                        throw e;
+                    }
+                    LOG.warn("copy-up of {}: writable branch refuses xattr {}: {}", path, attr, e.toString());
+                }
+            }
+        } finally {
+            Fs.close(src);
+            Fs.close(dst);
+        }
+    }
+
+    private void removeQuietly(String tmp, boolean dir) {
+        try {
+            if (dir) {
+                Fs.rmdir(work, tmp);
+            } else {
+                Fs.unlink(work, tmp);
+            }
+        } catch (ErrnoException e) {
+            LOG.warn("could not remove copy-up leftover {}/{}: {}", Names.WORK_DIR, tmp, e.toString());
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package dev.layerfs.union;
+
+import dev.layerfs.sys.Errno;
+import dev.layerfs.sys.ErrnoException;
+import dev.layerfs.sys.Fs;
+import dev.layerfs.sys.Stat;
+
+import java.util.Optional;
+
+/**
+ * Union name resolution. A directory is walked one component at a time in every branch that
+ * still contributes, with O_NOFOLLOW descriptors, so a symlink inside a branch is never followed
+ * and a lower branch's non-directory, whiteout or an opaque directory above it cuts it off.
+ * Whiteouts are honoured in every branch except the bottom one (nothing lies below it), so
+ * unpacked OCI layers stacked as ro branches behave like the image they came from.
+ */
+public final class Lookup {
+
+    private final OpenBranches branches;
+
+    public Lookup(OpenBranches branches) {
+        this.branches = branches;
+    }
+
+    public OpenBranches branches() {
+        return branches;
+    }
+
+    /** The view of directory {@code dir}; ENOENT if it does not exist, ENOTDIR if it is not a directory. */
+    public DirView openDir(UnionPath dir) throws ErrnoException {
+        int n = branches.size();
+        int[] bs = new int[n];
+        int[] fds = new int[n];
+        int count = n;
+        for (int i = 0; i < n; i++) {
+            bs[i] = i;
+            fds[i] = branches.root(i);
+        }
+        boolean owns = false;
+        for (String name : dir.components()) {
+            if (Names.isReserved(name)) {
+                closeAll(fds, count, owns);
+                throw new ErrnoException(Errno.ENOENT, "no such directory: " + dir);
+            }
+            int[] nbs = new int[count];
+            int[] nfds = new int[count];
+            int ncount = 0;
+            boolean notDir = false;
+            try {
+                for (int level = 0; level < count; level++) {
+                    boolean last = bs[level] == n - 1;
+                    int fd = Fs.openDirOrMinusOne(fds[level], name);
+                    if (fd >= 0) {
+                        nbs[ncount] = bs[level];
+                        nfds[ncount++] = fd;
+                        if (!last && Fs.exists(fd, Names.OPAQUE)) {
+                            break;
+                        }
+                        continue;
+                    }
+                    if (Fs.exists(fds[level], name)) {
+                        notDir = ncount == 0; // a non-directory above hides the rest; below a directory it is hidden
+                        break;
+                    }
+                    if (!last && Fs.exists(fds[level], Names.whiteout(name))) {
+                        break;
+                    }
+                }
+            } catch (ErrnoException e) {
+                closeAll(nfds, ncount, true);
+                closeAll(fds, count, owns);
+                throw e;
+            }
+            closeAll(fds, count, owns);
+            bs = nbs;
+            fds = nfds;
+            count = ncount;
+            owns = true;
+            if (count == 0) {
+                throw new ErrnoException(notDir ? Errno.ENOTDIR : Errno.ENOENT,
+                        (notDir ? "not a directory: " : "no such directory: ") + dir);
+            }
+        }
+        return new DirView(bs, fds, count, owns);
+    }
+
+    private static void closeAll(int[] fds, int count, boolean owns) {
+        if (owns) {
+            for (int i = 0; i < count; i++) {
+                Fs.close(fds[i]);
+            }
+        }
+    }
+
+    /** The top-most visible entry named {@code name} in {@code dir}. */
+    public Optional<Entry> find(DirView dir, String name) throws ErrnoException {
+        return find(dir, name, 0);
+    }
+
+    /** As {@link #find(DirView, String)}, looking only at levels from {@code fromLevel} down. */
+    public Optional<Entry> find(DirView dir, String name, int fromLevel) throws ErrnoException {
+        if (Names.isReserved(name)) {
+            return Optional.empty();
+        }
+        int bottom = branches.size() - 1;
+        for (int level = fromLevel; level < dir.levels(); level++) {
+            Stat st = Fs.statOrNull(dir.fd(level), name);
+            if (st != null) {
+                return Optional.of(new Entry(level, dir.branch(level), st));
+            }
+            if (dir.branch(level) != bottom && Fs.exists(dir.fd(level), Names.whiteout(name))) {
+                return Optional.empty();
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The entry at {@code path}, or ENOENT. */
+    public Entry entry(DirView parent, UnionPath path) throws ErrnoException {
+        return find(parent, path.name())
+                .orElseThrow(() -> new ErrnoException(Errno.ENOENT, "no such file: " + path));
+    }
+
+    /**
+     * Whether a branch below the winning entry still holds the name, i.e. whether removing the
+     * entry from the writable branch needs a whiteout to keep the name gone.
+     */
+    public boolean lowerHolds(DirView parent, Entry entry, String name) throws ErrnoException {
+        if (!entry.inUpper()) {
+            return true;
+        }
+        return find(parent, name, entry.level() + 1).isPresent();
+    }
+}

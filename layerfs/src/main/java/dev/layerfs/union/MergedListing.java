@@ -1,0 +1,44 @@
+package dev.layerfs.union;
+
+import dev.layerfs.sys.ErrnoException;
+import dev.layerfs.sys.Fs;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The names of a union directory: every contributing branch's names, top first, each once,
+ * minus names whited out by a higher branch, never a {@code .wh.} name.
+ */
+public final class MergedListing {
+
+    private MergedListing() {
+    }
+
+    public static List<String> names(DirView dir) throws ErrnoException {
+        Set<String> names = new LinkedHashSet<>();
+        Set<String> hidden = new HashSet<>();
+        for (int level = 0; level < dir.levels(); level++) {
+            List<String> whitedOut = new ArrayList<>();
+            for (Fs.DirEntry e : Fs.list(dir.fd(level), ".")) {
+                String n = e.name();
+                if (Names.isReserved(n)) {
+                    if (!n.startsWith(Names.META_PREFIX)) {
+                        whitedOut.add(n.substring(Names.WHITEOUT_PREFIX.length()));
+                    }
+                } else if (!hidden.contains(n)) {
+                    names.add(n);
+                }
+            }
+            hidden.addAll(whitedOut); // a whiteout hides the branches below it, not its own
+        }
+        return new ArrayList<>(names);
+    }
+
+    public static boolean isEmpty(DirView dir) throws ErrnoException {
+        return names(dir).isEmpty();
+    }
+}

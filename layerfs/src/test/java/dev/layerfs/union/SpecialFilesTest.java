@@ -1,0 +1,147 @@
+package dev.layerfs.union;
+
+import dev.layerfs.testing.Cmd;
+import dev.layerfs.testing.Tree;
+import dev.layerfs.testing.UnionCase;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Symlinks, hard links, fifos, device nodes, fsync, statfs, and the reserved .wh. names. */
+@Timeout(60)
+class SpecialFilesTest extends UnionCase {
+
+    @Override
+    protected void populate() throws Exception {
+        Tree.write(base, "bin/busybox", "#!binary");
+        Files.createSymbolicLink(base.resolve("bin/sh"), Path.of("busybox"));
+        Files.createSymbolicLink(base.resolve("bin/escape"), Path.of("/etc/passwd"));
+        Tree.write(base, "data/shared", "shared");
+    }
+
+    @Test
+    void lowerSymlinksReadAndResolveInsideTheMount() throws Exception {
+        assertEquals(Path.of("busybox"), Files.readSymbolicLink(m("bin/sh")));
+        assertEquals("#!binary", Tree.read(m("bin/sh")));
+        assertEquals(Path.of("/etc/passwd"), Files.readSymbolicLink(m("bin/escape")));
+    }
+
+    @Test
+    void symlinksCreatedThroughTheMountLandInTheWritableBranch() throws Exception {
+        Files.createSymbolicLink(m("data/link"), Path.of("shared"));
+        assertEquals("shared", Tree.read(m("data/link")));
+        assertEquals(Path.of("shared"), Files.readSymbolicLink(up.resolve("data/link")));
+    }
+
+    @Test
+    void lowerSymlinkCopiesUpAsASymlinkOnChown() throws Exception {
+        Cmd.ok("chown", "-h", "42:43", m("bin/sh").toString());
+        assertTrue(Files.isSymbolicLink(up.resolve("bin/sh")));
+        assertEquals(42, Files.getAttribute(up.resolve("bin/sh"), "unix:uid", LinkOption.NOFOLLOW_LINKS));
+        assertEquals(Path.of("busybox"), Files.readSymbolicLink(up.resolve("bin/sh")));
+        assertFalse(Files.exists(up.resolve("bin/busybox")));
+    }
+
+    @Test
+    void hardLinksShareOneInodeAndTheirContent() throws Exception {
+        Files.createLink(m("data/link"), m("data/shared"));
+        assertEquals(Files.getAttribute(m("data/shared"), "unix:ino"), Files.getAttribute(m("data/link"), "unix:ino"));
+        assertEquals(Files.getAttribute(up.resolve("data/shared"), "unix:ino"),
+                Files.getAttribute(up.resolve("data/link"), "unix:ino"), "one inode in the writable branch");
+        Files.writeString(m("data/link"), "through link");
+        assertEquals("through link", Tree.read(m("data/shared")));
+        assertEquals(2, Files.getAttribute(up.resolve("data/shared"), "unix:nlink"));
+    }
+
+    @Test
+    void fifosAreCreatedWithMkfifo() throws Exception {
+        Cmd.ok("mkfifo", m("data/pipe").toString());
+        assertTrue(Files.readAttributes(m("data/pipe"), "unix:mode").get("mode") instanceof Integer);
+        assertTrue(Cmd.ok("stat", "-c", "%F", m("data/pipe").toString()).contains("fifo"));
+        assertTrue(Cmd.ok("stat", "-c", "%F", up.resolve("data/pipe").toString()).contains("fifo"));
+    }
+
+    @Test
+    void deviceNodesAreCreatedWithMknod() throws Exception {
+        Cmd.ok("mknod", m("data/null").toString(), "c", "1", "3");
+        assertEquals("character special file 1 3",
+                Cmd.ok("stat", "-c", "%F %t %T", m("data/null").toString()));
+        assertEquals("character special file 1 3",
+                Cmd.ok("stat", "-c", "%F %t %T", up.resolve("data/null").toString()));
+    }
+
+    @Test
+    void deviceNodesAreCopiedUpAsDeviceNodes() throws Exception {
+        Cmd.ok("mknod", base.resolve("data/zero").toString(), "c", "1", "5");
+        try {
+            Cmd.ok("chmod", "600", m("data/zero").toString());
+            assertEquals("character special file 1 5 600",
+                    Cmd.ok("stat", "-c", "%F %t %T %a", up.resolve("data/zero").toString()));
+        } finally {
+            Files.delete(base.resolve("data/zero")); // keep the ro-branch comparison about the union's doing
+        }
+    }
+
+    @Test
+    void fsyncThroughTheMountSucceedsAndTheDataIsInTheWritableBranch() throws Exception {
+        try (FileChannel ch = FileChannel.open(m("data/synced"), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap("durable".getBytes()));
+            ch.force(true);
+            ch.force(false);
+        }
+        assertEquals("durable", Tree.read(up.resolve("data/synced")));
+    }
+
+    @Test
+    void statfsReportsTheWritableBranchFileSystem() throws Exception {
+        var mounted = Files.getFileStore(m("data"));
+        var upper = Files.getFileStore(up);
+        assertEquals(upper.getTotalSpace(), mounted.getTotalSpace());
+        assertTrue(mounted.getUsableSpace() > 0);
+    }
+
+    @Test
+    void creatingWhiteoutNamesThroughTheMountIsRefused() throws Exception {
+        assertThrows(FileSystemException.class, () -> Files.writeString(m("data/.wh.shared"), ""));
+        assertThrows(FileSystemException.class, () -> Files.createDirectory(m(".wh..wh..opq")));
+        assertThrows(FileSystemException.class, () -> Files.createSymbolicLink(m("data/.wh.x"), Path.of("y")));
+        assertThrows(FileSystemException.class, () -> Files.move(m("data/shared"), m("data/.wh.moved")));
+        assertThrows(FileSystemException.class, () -> Files.createLink(m("data/.wh.l"), m("data/shared")));
+        var r = Cmd.run("touch", m("data/.wh.touch").toString());
+        assertNotEquals(0, r.exit());
+        assertTrue(r.output().contains("Operation not permitted"), r.output());
+        assertTrue(Files.exists(m("data/shared")));
+        assertFalse(Files.exists(up.resolve("data/.wh.shared")));
+    }
+
+    @Test
+    void newFilesBelongToTheCaller() throws Exception {
+        Tree.chmod(tmp, "rwxr-xr-x"); // let user 1000 reach the mount point
+        Tree.chmod(u.path(), "rwxr-xr-x");
+        String out = Cmd.ok("setpriv", "--reuid=1000", "--regid=1000", "--clear-groups", "sh", "-c",
+                "mkdir " + m("tmpdir") + " 2>&1; echo ok");
+        // a non-root user may not write the union root (owned by root): the kernel refuses with default_permissions
+        assertTrue(out.contains("Permission denied"), out);
+        Files.createDirectory(m("shared"));
+        Tree.chmod(m("shared"), "rwxrwxrwx");
+        Cmd.ok("setpriv", "--reuid=1000", "--regid=1000", "--clear-groups", "sh", "-c",
+                "echo hi > " + m("shared/mine") + " && mkdir " + m("shared/d") + " && ln -s x " + m("shared/l"));
+        assertEquals(1000, Files.getAttribute(up.resolve("shared/mine"), "unix:uid"));
+        assertEquals(1000, Files.getAttribute(up.resolve("shared/mine"), "unix:gid"));
+        assertEquals(1000, Files.getAttribute(up.resolve("shared/d"), "unix:uid"));
+        assertEquals(1000, Files.getAttribute(up.resolve("shared/l"), "unix:uid", LinkOption.NOFOLLOW_LINKS));
+    }
+}
