@@ -40,6 +40,9 @@ public final class ImagePusher {
     }
 
     public PushResult push(Path source, ImageRef target, Optional<ImageRef> base) throws IOException {
+        if (target.isByDigest()) {
+            throw new IllegalArgumentException("push target " + target + " must name a tag, not a digest");
+        }
         if (!Files.exists(source, LinkOption.NOFOLLOW_LINKS)) {
             throw new NoSuchFileException(source.toString(), null, "push source does not exist");
         }

@@ -286,6 +286,9 @@ class PushPullTest {
         SampleTree.write(source.resolve("f"), "x");
         RegistryException unknownBase = assertThrows(RegistryException.class, () -> push(source, "demo/bad:v1", "demo/nobase:1"));
         assertEquals("MANIFEST_UNKNOWN", unknownBase.code());
+        IllegalArgumentException byDigest = assertThrows(IllegalArgumentException.class,
+                () -> push(source, "demo/bad@sha256:" + "a".repeat(64), null));
+        assertTrue(byDigest.getMessage().contains("must name a tag"), byDigest.getMessage());
         Path notATar = tmp.resolve("notes.txt");
         Files.writeString(notATar, "just text, not a tar archive at all");
         IOException notTar = assertThrows(IOException.class, () -> push(notATar, "demo/bad:v1", null));
