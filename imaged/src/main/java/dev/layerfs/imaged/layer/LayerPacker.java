@@ -129,7 +129,7 @@ public final class LayerPacker {
                     }
                     case S_IFLNK -> {
                         e = new TarArchiveEntry(name, TarConstants.LF_SYMLINK);
-                        e.setLinkName(Files.readSymbolicLink(path).toString());
+                        e.setLinkName(NativeFs.readlink(path));
                     }
                     case S_IFCHR, S_IFBLK -> {
                         e = new TarArchiveEntry(name, type == S_IFCHR ? TarConstants.LF_CHR : TarConstants.LF_BLK);

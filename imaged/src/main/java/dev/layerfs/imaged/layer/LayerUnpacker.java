@@ -201,7 +201,7 @@ public final class LayerUnpacker {
                 if (e.getLinkName().isEmpty() || e.getLinkName().indexOf('\0') >= 0) {
                     throw refuse("symlink with an empty or invalid target");
                 }
-                Files.createSymbolicLink(path, Path.of(e.getLinkName()));
+                NativeFs.symlink(e.getLinkName(), path);
                 applyMetadata(path, e, true);
                 return;
             }

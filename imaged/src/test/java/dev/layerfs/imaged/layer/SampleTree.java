@@ -35,6 +35,7 @@ public final class SampleTree {
         Files.createDirectories(dir.resolve("lib"));
         Commands.run("ln", "-s", "../etc/passwd", d + "/lib/passwd-link");
         Commands.run("ln", "-s", "/nonexistent/dangling", d + "/lib/dangling");
+        Commands.run("ln", "-s", "../lib//sub/", d + "/lib/odd-target"); // kept byte for byte, not normalised
         Commands.run("chown", "-h", "1000:1000", d + "/lib/passwd-link");
         Files.createDirectories(dir.resolve("run"));
         Commands.run("mkfifo", "-m", "0620", d + "/run/fifo");
