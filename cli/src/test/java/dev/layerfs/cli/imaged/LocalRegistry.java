@@ -17,10 +17,12 @@ final class LocalRegistry implements AutoCloseable {
 
     private final Process process;
     private final String url;
+    private final Path log;
 
-    private LocalRegistry(Process process, String url) {
+    private LocalRegistry(Process process, String url, Path log) {
         this.process = process;
         this.url = url;
+        this.log = log;
     }
 
     static LocalRegistry start(Path dir) throws IOException, InterruptedException {
@@ -30,11 +32,11 @@ final class LocalRegistry implements AutoCloseable {
             port = s.getLocalPort();
         }
         Path config = dir.resolve("registry.yml");
-        Files.writeString(config, "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n"
+        Files.writeString(config, "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n"
                 + "    rootdirectory: " + dir.resolve("data") + "\nhttp:\n  addr: 127.0.0.1:" + port + "\n  secret: s\n");
         Process p = new ProcessBuilder(BINARY.toString(), "serve", config.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("log").toFile()).start();
-        LocalRegistry registry = new LocalRegistry(p, "http://127.0.0.1:" + port);
+        LocalRegistry registry = new LocalRegistry(p, "http://127.0.0.1:" + port, dir.resolve("log"));
         for (int i = 0; i < 200; i++) {
             try {
                 HttpURLConnection c = (HttpURLConnection) URI.create(registry.url + "/v2/").toURL().openConnection();
@@ -51,6 +53,12 @@ final class LocalRegistry implements AutoCloseable {
 
     String url() {
         return url;
+    }
+
+    /** How many requests the access log shows with this method and path. */
+    long requests(String method, String path) throws IOException {
+        String needle = "\"" + method + " " + path + " ";
+        return Files.readAllLines(log).stream().filter(l -> l.contains(needle)).count();
     }
 
     @Override

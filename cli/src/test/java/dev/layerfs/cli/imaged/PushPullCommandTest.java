@@ -77,6 +77,39 @@ class PushPullCommandTest {
     }
 
     @Test
+    void concurrentPullsIntoOneStoreDownloadAndUnpackEachLayerOnce() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        byte[] random = new byte[16 << 20];
+        new java.util.Random(3).nextBytes(random);
+        Files.write(src.resolve("blob.bin"), random);
+        Run push = imaged("push", "--server", url, src.toString(), "cli/conc:1");
+        assertEquals(0, push.exit(), push.stderr());
+        Path store = tmp.resolve("store");
+
+        List<java.util.concurrent.CompletableFuture<Run>> pulls = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            pulls.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return imaged("pull", "--server", url, "--store", store.toString(), "cli/conc:1");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        Run first = pulls.get(0).get(90, TimeUnit.SECONDS);
+        Run second = pulls.get(1).get(90, TimeUnit.SECONDS);
+
+        assertEquals(0, first.exit(), first.stderr());
+        assertEquals(0, second.exit(), second.stderr());
+        assertEquals(first.lastLine(), second.lastLine());
+        String layer = Path.of(first.lastLine().replace("=ro", "")).getFileName().toString();
+        assertEquals(1, registry.requests("GET", "/v2/cli/conc/blobs/sha256:" + layer), "the layer was downloaded once");
+        try (java.util.stream.Stream<Path> s = Files.list(store.resolve("sha256"))) {
+            assertEquals(List.of("." + layer + ".lock", layer), s.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+    }
+
+    @Test
     void badInputGetsOneLineNamingTheValueAndStoresNothing() throws Exception {
         Path store = tmp.resolve("store");
         Path src = Files.createDirectories(tmp.resolve("src"));
