@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.slf4j.Logger;
@@ -132,6 +131,8 @@ public final class LayerUnpacker {
         private final Set<String> seen = new HashSet<>();
         private final Set<String> implicitDirs = new HashSet<>();
         private final List<Map.Entry<Path, TarArchiveEntry>> dirs = new ArrayList<>();
+        private final Map<TarArchiveEntry, Map<String, byte[]>> dirXattrs = new java.util.IdentityHashMap<>();
+        private Map<String, byte[]> xattrsOfCurrent = Map.of();
         private HashingInputStream uncompressed;
         private long entries;
         private String current;
@@ -147,20 +148,22 @@ public final class LayerUnpacker {
             in.reset();
             InputStream plain = gzip ? damageChecked(() -> new GzipCompressorInputStream(in, true)) : in;
             uncompressed = new HashingInputStream(plain);
-            TarArchiveInputStream tar = new TarArchiveInputStream(uncompressed, "UTF-8");
+            PaxHeaders.RawReader tar = new PaxHeaders.RawReader(uncompressed);
             for (TarArchiveEntry e = next(tar); e != null; e = next(tar)) {
                 entries++;
                 current = e.getName();
+                xattrsOfCurrent = xattrs(e, tar.records());
                 extract(tar, e);
             }
             drain(); // the gzip trailer (CRC, length) is checked only when read; damage is blamed on the last entry
             for (int i = dirs.size() - 1; i >= 0; i--) {
                 current = dirs.get(i).getValue().getName();
+                xattrsOfCurrent = dirXattrs.get(dirs.get(i).getValue());
                 applyMetadata(dirs.get(i).getKey(), dirs.get(i).getValue(), false);
             }
         }
 
-        private TarArchiveEntry next(TarArchiveInputStream tar) throws IOException {
+        private TarArchiveEntry next(PaxHeaders.RawReader tar) throws IOException {
             return damageChecked(tar::getNextEntry);
         }
 
@@ -171,7 +174,7 @@ public final class LayerUnpacker {
             }
         }
 
-        private void extract(TarArchiveInputStream tar, TarArchiveEntry e) throws IOException {
+        private void extract(PaxHeaders.RawReader tar, TarArchiveEntry e) throws IOException {
             String name = e.getName();
             List<String> parts = components(name, name);
             if (parts.isEmpty()) {
@@ -195,6 +198,7 @@ public final class LayerUnpacker {
                     Files.createDirectory(path);
                 }
                 dirs.add(Map.entry(path, e));
+                dirXattrs.put(e, xattrsOfCurrent);
                 return;
             }
             if (e.isSymbolicLink()) {
@@ -226,7 +230,7 @@ public final class LayerUnpacker {
             applyMetadata(path, e, false);
         }
 
-        private void writeFile(TarArchiveInputStream tar, TarArchiveEntry e, Path path) throws IOException {
+        private void writeFile(PaxHeaders.RawReader tar, TarArchiveEntry e, Path path) throws IOException {
             long size = e.getSize();
             if (size < 0 || size > maxEntrySize) {
                 throw refuse("size " + size + " bytes is absurd (limit " + maxEntrySize + ")");
@@ -299,13 +303,7 @@ public final class LayerUnpacker {
             if (!symlink) {
                 NativeFs.chmod(path, e.getMode()); // after chown, which clears set-id bits
             }
-            Map<String, byte[]> xattrs;
-            try {
-                xattrs = PaxXattrs.read(e);
-            } catch (IllegalArgumentException bad) {
-                throw refuse("malformed xattr header: " + bad.getMessage());
-            }
-            for (Map.Entry<String, byte[]> x : xattrs.entrySet()) {
+            for (Map.Entry<String, byte[]> x : xattrsOfCurrent.entrySet()) {
                 try {
                     NativeFs.setXattr(path, x.getKey(), x.getValue()); // after chown, which clears security.capability
                 } catch (IOException notPermitted) {
@@ -314,6 +312,14 @@ public final class LayerUnpacker {
             }
             if (e.getLastModifiedTime() != null) {
                 NativeFs.setTimes(path, e.getLastModifiedTime());
+            }
+        }
+
+        private Map<String, byte[]> xattrs(TarArchiveEntry e, Map<String, byte[]> rawRecords) throws LayerRefusedException {
+            try {
+                return PaxHeaders.xattrs(e, rawRecords);
+            } catch (IllegalArgumentException bad) {
+                throw refuse("malformed xattr header: " + bad.getMessage());
             }
         }
 
