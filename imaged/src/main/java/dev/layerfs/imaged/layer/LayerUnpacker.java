@@ -89,7 +89,11 @@ public final class LayerUnpacker {
             LOG.debug("unpacked {} entries into {} ({})", x.entries, dest, diffId);
             return new UnpackedLayer(dest, diffId, x.entries);
         } catch (IOException | RuntimeException | Error e) {
-            deleteTree(temp);
+            try {
+                deleteTree(temp);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
             throw e;
         }
     }
@@ -130,9 +134,7 @@ public final class LayerUnpacker {
         private final boolean asRoot = NativeFs.isRoot();
         private final Set<String> seen = new HashSet<>();
         private final Set<String> implicitDirs = new HashSet<>();
-        private final List<Map.Entry<Path, TarArchiveEntry>> dirs = new ArrayList<>();
-        private final Map<TarArchiveEntry, Map<String, byte[]>> dirXattrs = new java.util.IdentityHashMap<>();
-        private Map<String, byte[]> xattrsOfCurrent = Map.of();
+        private final List<PendingDir> dirs = new ArrayList<>();
         private HashingInputStream uncompressed;
         private long entries;
         private String current;
@@ -152,14 +154,13 @@ public final class LayerUnpacker {
             for (TarArchiveEntry e = next(tar); e != null; e = next(tar)) {
                 entries++;
                 current = e.getName();
-                xattrsOfCurrent = xattrs(e, tar.records());
-                extract(tar, e);
+                extract(tar, e, xattrs(e, tar.records()));
             }
             drain(); // the gzip trailer (CRC, length) is checked only when read; damage is blamed on the last entry
-            for (int i = dirs.size() - 1; i >= 0; i--) {
-                current = dirs.get(i).getValue().getName();
-                xattrsOfCurrent = dirXattrs.get(dirs.get(i).getValue());
-                applyMetadata(dirs.get(i).getKey(), dirs.get(i).getValue(), false);
+            for (int i = dirs.size() - 1; i >= 0; i--) { // children before parents: their times stay set
+                PendingDir dir = dirs.get(i);
+                current = dir.entry().getName();
+                applyMetadata(dir.path(), dir.entry(), false, dir.xattrs());
             }
         }
 
@@ -174,7 +175,7 @@ public final class LayerUnpacker {
             }
         }
 
-        private void extract(PaxHeaders.RawReader tar, TarArchiveEntry e) throws IOException {
+        private void extract(PaxHeaders.RawReader tar, TarArchiveEntry e, Map<String, byte[]> xattrs) throws IOException {
             String name = e.getName();
             List<String> parts = components(name, name);
             if (parts.isEmpty()) {
@@ -197,8 +198,7 @@ public final class LayerUnpacker {
                 if (!explicitDirAfterImplicit) {
                     Files.createDirectory(path);
                 }
-                dirs.add(Map.entry(path, e));
-                dirXattrs.put(e, xattrsOfCurrent);
+                dirs.add(new PendingDir(path, e, xattrs)); // metadata last, once nothing more is written inside
                 return;
             }
             if (e.isSymbolicLink()) {
@@ -206,7 +206,7 @@ public final class LayerUnpacker {
                     throw refuse("symlink with an empty or invalid target");
                 }
                 NativeFs.symlink(e.getLinkName(), path);
-                applyMetadata(path, e, true);
+                applyMetadata(path, e, true, xattrs);
                 return;
             }
             if (e.isLink()) {
@@ -227,7 +227,7 @@ public final class LayerUnpacker {
             } else {
                 throw refuse("unsupported entry type '" + (char) type + "'");
             }
-            applyMetadata(path, e, false);
+            applyMetadata(path, e, false, xattrs);
         }
 
         private void writeFile(PaxHeaders.RawReader tar, TarArchiveEntry e, Path path) throws IOException {
@@ -296,14 +296,14 @@ public final class LayerUnpacker {
             return target;
         }
 
-        private void applyMetadata(Path path, TarArchiveEntry e, boolean symlink) throws IOException {
+        private void applyMetadata(Path path, TarArchiveEntry e, boolean symlink, Map<String, byte[]> xattrs) throws IOException {
             if (asRoot) {
                 NativeFs.lchown(path, (int) e.getLongUserId(), (int) e.getLongGroupId());
             }
             if (!symlink) {
                 NativeFs.chmod(path, e.getMode()); // after chown, which clears set-id bits
             }
-            for (Map.Entry<String, byte[]> x : xattrsOfCurrent.entrySet()) {
+            for (Map.Entry<String, byte[]> x : xattrs.entrySet()) {
                 try {
                     NativeFs.setXattr(path, x.getKey(), x.getValue()); // after chown, which clears security.capability
                 } catch (IOException notPermitted) {
@@ -336,6 +336,10 @@ public final class LayerUnpacker {
                 throw new LayerRefusedException(current, what + damaged.getMessage(), damaged);
             }
         }
+    }
+
+    /** A directory whose owner, mode, xattrs and times are applied after everything inside it is written. */
+    private record PendingDir(Path path, TarArchiveEntry entry, Map<String, byte[]> xattrs) {
     }
 
     private interface IoSupplier<T> {
