@@ -51,22 +51,9 @@ public final class ImagePusher {
         }
         registry.ping();
         Optional<BaseImage> baseImage = base.isPresent() ? Optional.of(fetchBase(base.get())) : Optional.empty();
-        Path temp = null;
+        Path temp = Files.isDirectory(source) ? Files.createTempFile("imaged-push-", ".tar.gz") : null;
         try {
-            PackedLayer layer;
-            if (Files.isDirectory(source)) {
-                temp = Files.createTempFile("imaged-push-", ".tar.gz");
-                progress.start("packing " + source, -1);
-                try {
-                    layer = new LayerPacker().pack(source, temp, progress::advance);
-                } catch (IOException | RuntimeException e) {
-                    progress.finish("failed");
-                    throw e;
-                }
-                progress.finish(layer.digest().toString());
-            } else {
-                layer = LayerArchive.inspect(source);
-            }
+            PackedLayer layer = temp != null ? pack(source, temp) : LayerArchive.inspect(source);
             List<Descriptor> layers = new ArrayList<>();
             if (baseImage.isPresent()) {
                 for (Descriptor d : baseImage.get().layers()) {
@@ -74,12 +61,11 @@ public final class ImagePusher {
                     layers.add(d);
                 }
             }
-            PackedLayer packed = layer;
-            ensureBlob(target.repository(), layer.digest(), layer.size(), "layer", () -> Files.newInputStream(packed.file()));
+            ensureBlob(target.repository(), layer.digest(), layer.size(), "layer", () -> Files.newInputStream(layer.file()));
             layers.add(new Descriptor(layer.mediaType(), layer.digest(), layer.size()));
 
-            ImageConfig config = baseImage.map(b -> b.config().withLayer(packed.diffId(), "imaged push"))
-                    .orElseGet(() -> ImageConfig.linux(ARCHITECTURE, List.of(packed.diffId())));
+            ImageConfig config = baseImage.map(b -> b.config().withLayer(layer.diffId(), "imaged push"))
+                    .orElseGet(() -> ImageConfig.linux(ARCHITECTURE, List.of(layer.diffId())));
             byte[] configJson = config.toJson();
             Digest configDigest = Digest.of(configJson);
             ensureBlob(target.repository(), configDigest, configJson.length, "config", () -> new ByteArrayInputStream(configJson));
@@ -92,6 +78,18 @@ public final class ImagePusher {
             if (temp != null) {
                 Files.deleteIfExists(temp);
             }
+        }
+    }
+
+    private PackedLayer pack(Path source, Path temp) throws IOException {
+        progress.start("packing " + source, -1);
+        try {
+            PackedLayer layer = new LayerPacker().pack(source, temp, progress::advance);
+            progress.finish(layer.digest().toString());
+            return layer;
+        } catch (IOException | RuntimeException e) {
+            progress.finish("failed");
+            throw e;
         }
     }
 
