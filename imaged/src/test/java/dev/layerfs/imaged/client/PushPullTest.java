@@ -100,6 +100,44 @@ class PushPullTest {
     }
 
     @Test
+    void tagsAreListedAcrossPages() throws IOException {
+        Path source = tmp.resolve("src");
+        SampleTree.write(source.resolve("f"), "tagged\n");
+        for (String tag : List.of("a", "b", "c")) {
+            push(source, "demo/paged:" + tag, null);
+        }
+        assertEquals(List.of("a", "b", "c"), client().tags("demo/paged", 1).stream().sorted().toList());
+    }
+
+    @Test
+    void anIndexResolvesToItsLinuxAmd64Image() throws IOException {
+        Path amd = tmp.resolve("amd");
+        SampleTree.write(amd.resolve("arch"), "amd64\n");
+        Path arm = tmp.resolve("arm");
+        SampleTree.write(arm.resolve("arch"), "arm64\n");
+        PushResult amdImage = push(amd, "demo/multi:amd64", null);
+        PushResult armImage = push(arm, "demo/multi:arm64", null);
+        String index = "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_INDEX + "\",\"manifests\":["
+                + entry(armImage, "arm64") + "," + entry(amdImage, "amd64") + "]}";
+        client().putManifest("demo/multi", "latest", index.getBytes(), MediaTypes.OCI_INDEX);
+
+        PulledImage pulled = pull("demo/multi:latest", tmp.resolve("store"));
+
+        assertEquals(amdImage.manifestDigest(), pulled.manifestDigest());
+        assertEquals("amd64\n", Files.readString(pulled.layersTopFirst().get(0).resolve("arch")));
+
+        String armOnly = "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_INDEX + "\",\"manifests\":[" + entry(armImage, "arm64") + "]}";
+        client().putManifest("demo/multi", "arm-only", armOnly.getBytes(), MediaTypes.OCI_INDEX);
+        IOException none = assertThrows(IOException.class, () -> pull("demo/multi:arm-only", tmp.resolve("store")));
+        assertTrue(none.getMessage().contains("no linux/amd64"), none.getMessage());
+    }
+
+    private static String entry(PushResult image, String arch) {
+        return "{\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"digest\":\"" + image.manifestDigest() + "\",\"size\":"
+                + image.manifest().toJson().length + ",\"platform\":{\"architecture\":\"" + arch + "\",\"os\":\"linux\"}}";
+    }
+
+    @Test
     void aLayerAlreadyInTheStoreIsNotDownloadedAgain() throws Exception {
         Path source = tmp.resolve("src");
         SampleTree.write(source.resolve("f"), "once\n");
