@@ -41,7 +41,7 @@ public final class ContainerCommitter {
         URI to = server.orElse(record.server());
         PushResult pushed = new ImagePusher(new RegistryClient(to), progress)
                 .push(container.delta(), target, Optional.of(record.pinned()));
-        log.info("committed container {} as {} ({}) on {}", container.name(), target, pushed.manifestDigest(), record.pinned());
+        log.debug("committed container {} as {} ({}) on {}", container.name(), target, pushed.manifestDigest(), record.pinned());
         return pushed;
     }
 }

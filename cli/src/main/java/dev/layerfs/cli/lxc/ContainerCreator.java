@@ -46,7 +46,7 @@ public final class ContainerCreator {
         UnionDirs union = UnionDirs.overLayers(container.delta(), pulled.layersTopFirst());
         ImageRecord record = new ImageRecord(image, pulled.manifestDigest(), server);
         writer.create(container, ContainerWriter.Contents.fromImage(union, record.toText()));
-        log.info("created container {} from {} ({}, {} layers)", container.name(), image, pulled.manifestDigest(),
+        log.debug("created container {} from {} ({}, {} layers)", container.name(), image, pulled.manifestDigest(),
                 pulled.layersTopFirst().size());
         return pulled;
     }
