@@ -18,14 +18,9 @@ LAYERFS=${LAYERFS:-layerfs}   # the launchers; override to try a development bui
 IMAGED=${IMAGED:-imaged}
 LXCPATH=$WORK/lxc
 BASE=$WORK/base               # the shared base root filesystem
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run() { printf '$ %s\n' "$*"; "$@"; }
+. "$(dirname "$0")/lib/busybox-rootfs.sh"
 
-[ "$(id -u)" = 0 ] || { echo "quickstart: run me as root (LXC containers and FUSE mounts need it)" >&2; exit 1; }
-for tool in lxc-execute busybox; do
-  command -v "$tool" >/dev/null || { echo "quickstart: $tool is missing: run sudo ./install.sh" >&2; exit 1; }
-done
-[ -e /dev/fuse ] || { echo "quickstart: /dev/fuse is missing: this machine cannot mount FUSE filesystems" >&2; exit 1; }
+require_root_lxc_fuse
 
 # A previous run: containers first (they unmount their unions), then the base's read-only mount.
 if [ -d "$WORK" ]; then
@@ -38,16 +33,7 @@ fi
 mkdir -p "$LXCPATH" "$BASE"
 
 step "1. A base root filesystem: a static busybox, its applets, and a few files in /etc"
-mkdir -p "$BASE"/{bin,sbin,etc,proc,sys,dev,tmp,root,usr/bin,usr/sbin}
-chmod 1777 "$BASE/tmp"
-cp "$(command -v busybox)" "$BASE/bin/busybox"
-chroot "$BASE" /bin/busybox --install -s      # /bin/sh, /bin/ls, ... as symlinks to busybox
-echo 'root:x:0:0:root:/root:/bin/sh' > "$BASE/etc/passwd"
-echo 'root:x:0:' > "$BASE/etc/group"
-echo 'Welcome to the shared base.' > "$BASE/etc/motd"
-echo 'busybox base, built by quickstart.sh' > "$BASE/etc/issue"
-# busybox init (for lxc-start) with nothing to respawn: it just waits, and powers off on lxc-stop.
-echo '::shutdown:/bin/sync' > "$BASE/etc/inittab"
+build_busybox_rootfs "$BASE"
 echo "$(find "$BASE" -type f | wc -l) files, $(find "$BASE" -type l | wc -l) symlinks in $BASE"
 
 # Read-only for real: even root cannot change the base through this mount.

@@ -6,15 +6,15 @@ import java.net.URI;
 import java.net.URISyntaxException;
 
 /** Parsing shared by push and pull: the --server URL and image references, as user errors. */
-final class Servers {
+public final class Servers {
 
     /** The local imaged, where {@code imaged serve} listens by default. */
-    static final String DEFAULT = "http://127.0.0.1:5000";
+    public static final String DEFAULT = "http://127.0.0.1:5000";
 
     private Servers() {
     }
 
-    static URI url(String server) {
+    public static URI url(String server) {
         try {
             URI uri = new URI(server);
             if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
@@ -26,7 +26,7 @@ final class Servers {
         }
     }
 
-    static ImageRef image(String value) {
+    public static ImageRef image(String value) {
         try {
             return ImageRef.parse(value);
         } catch (IllegalArgumentException e) {

@@ -44,7 +44,7 @@ public final class ContainerRemover {
         if (Files.exists(doomed)) {
             throw new IllegalStateException("container " + container.name() + " is gone from LXC but " + doomed + " could not be fully removed");
         }
-        log.info("destroyed container {} in {}", container.name(), container.lxcpath());
+        log.debug("destroyed container {} in {}", container.name(), container.lxcpath());
     }
 
     /** The post-stop hook normally unmounted the union already; a failed stop may not have. */

@@ -9,6 +9,8 @@ import picocli.CommandLine.Command;
         description = "LXC containers whose root filesystem is a layerfs union of an image's layers and a private writable branch.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                LxcCreateCommand.class,
+                LxcCommitCommand.class,
                 LxcDestroyCommand.class,
         })
 public final class LxcCommand {
