@@ -1,6 +1,7 @@
 package dev.layerfs.fuse;
 
 import dev.layerfs.sys.Errno;
+import dev.layerfs.sys.Fs;
 import dev.layerfs.union.Caller;
 import dev.layerfs.union.UnionFs;
 import dev.layerfs.union.UnionPath;
@@ -20,7 +21,7 @@ import ru.serce.jnrfuse.struct.FuseFileInfo;
 import ru.serce.jnrfuse.struct.Statvfs;
 import ru.serce.jnrfuse.struct.Timespec;
 
-import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
 /**
@@ -216,15 +217,22 @@ public final class LayerFuse extends FuseStubFS {
     @Override
     public int readdir(String path, Pointer buf, FuseFillDir filler, @off_t long offset, FuseFileInfo fi) {
         return call("readdir", path, () -> {
-            filler.apply(buf, ".", null, 0);
-            filler.apply(buf, "..", null, 0);
+            fill(filler, buf, ".");
+            fill(filler, buf, "..");
             for (String name : union.list(p(path))) {
-                if (filler.apply(buf, name, null, 0) != 0) {
+                if (fill(filler, buf, name) != 0) {
                     break;
                 }
             }
             return 0;
         });
+    }
+
+    /** jnr-fuse's String variant passes the name without its terminating NUL; this one does not. */
+    private static int fill(FuseFillDir filler, Pointer buf, String name) {
+        byte[] bytes = name.getBytes(Fs.NAMES);
+        byte[] terminated = java.util.Arrays.copyOf(bytes, bytes.length + 1);
+        return filler.apply(buf, ByteBuffer.wrap(terminated), null, 0);
     }
 
     // ---- open files ----
@@ -291,7 +299,7 @@ public final class LayerFuse extends FuseStubFS {
             for (String n : union.listxattr(p(path))) {
                 names.append(n).append('\0');
             }
-            return copyOut(names.toString().getBytes(StandardCharsets.UTF_8), list, size);
+            return copyOut(names.toString().getBytes(Fs.NAMES), list, size);
         });
     }
 

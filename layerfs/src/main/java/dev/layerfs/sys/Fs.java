@@ -5,7 +5,7 @@ import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 import jnr.constants.platform.OpenFlags;
 
-import java.nio.charset.StandardCharsets;
+import java.nio.charset.Charset;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,6 +36,13 @@ public final class Fs {
     public static final int O_NOFOLLOW = OpenFlags.O_NOFOLLOW.intValue();
 
     private static final int STATX_BASIC_STATS = 0x7ff;
+
+    /**
+     * How names become Java strings and back: the JVM's default charset, which is also what
+     * jnr-fuse and jnr-ffi use for every path. Linux names are bytes, so the daemon runs with
+     * ISO-8859-1 (one char per byte): every name, valid UTF-8 or not, passes through unchanged.
+     */
+    public static final Charset NAMES = Charset.defaultCharset();
 
     private static final LibC C = LibraryLoader.create(LibC.class).load("c");
     private static final Runtime RUNTIME = Runtime.getRuntime(C);
@@ -295,7 +302,7 @@ public final class Fs {
                     return out;
                 }
                 // struct dirent (64-bit glibc): d_ino 8, d_off 8, d_reclen 2, d_type 1, d_name
-                String n = ent.getString(19, 256, StandardCharsets.UTF_8);
+                String n = ent.getString(19, 256, NAMES);
                 if (!n.equals(".") && !n.equals("..")) {
                     out.add(new DirEntry(n, ent.getByte(18) & 0xff));
                 }
@@ -359,7 +366,7 @@ public final class Fs {
         for (int i = 0; i < n; i++) {
             if (buf[i] == 0) {
                 if (i > start) {
-                    names.add(new String(buf, start, i - start, StandardCharsets.UTF_8));
+                    names.add(new String(buf, start, i - start, NAMES));
                 }
                 start = i + 1;
             }

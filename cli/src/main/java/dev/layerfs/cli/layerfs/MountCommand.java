@@ -85,6 +85,7 @@ public final class MountCommand implements Callable<Integer> {
         if (extra != null && !extra.isBlank()) {
             cmd.addAll(List.of(extra.trim().split("\\s+")));
         }
+        cmd.add("-Dfile.encoding=ISO-8859-1"); // names are bytes; see dev.layerfs.sys.Fs.NAMES
         cmd.add("-Dorg.slf4j.simpleLogger.showDateTime=true");
         cmd.add("-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSSZ");
         cmd.add("-cp");
