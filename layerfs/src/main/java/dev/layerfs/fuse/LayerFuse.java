@@ -217,10 +217,13 @@ public final class LayerFuse extends FuseStubFS {
     @Override
     public int readdir(String path, Pointer buf, FuseFillDir filler, @off_t long offset, FuseFileInfo fi) {
         return call("readdir", path, () -> {
-            fill(filler, buf, ".");
-            fill(filler, buf, "..");
-            for (String name : union.list(p(path))) {
-                if (fill(filler, buf, name) != 0) {
+            FileStat entry = new FileStat(jnr.ffi.Runtime.getSystemRuntime()); // reused: libfuse copies it
+            fill(filler, buf, ".", null);
+            fill(filler, buf, "..", null);
+            for (UnionFs.Dirent d : union.list(p(path))) {
+                entry.st_mode.set(d.modeType());
+                entry.st_ino.set(d.inode());
+                if (fill(filler, buf, d.name(), entry) != 0) {
                     break;
                 }
             }
@@ -228,11 +231,14 @@ public final class LayerFuse extends FuseStubFS {
         });
     }
 
-    /** jnr-fuse's String variant passes the name without its terminating NUL; this one does not. */
-    private static int fill(FuseFillDir filler, Pointer buf, String name) {
+    /**
+     * Adds one entry; its type and inode number (from the branch's own listing) let find and
+     * ls skip a stat per entry. jnr-fuse's String variant forgets the name's terminating NUL.
+     */
+    private static int fill(FuseFillDir filler, Pointer buf, String name, FileStat stat) {
         byte[] bytes = name.getBytes(Fs.NAMES);
         byte[] terminated = java.util.Arrays.copyOf(bytes, bytes.length + 1);
-        return filler.apply(buf, ByteBuffer.wrap(terminated), null, 0);
+        return filler.apply(buf, ByteBuffer.wrap(terminated), stat == null ? null : Struct.getMemory(stat), 0);
     }
 
     // ---- open files ----

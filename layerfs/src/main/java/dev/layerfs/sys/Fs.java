@@ -281,8 +281,13 @@ public final class Fs {
         return C.umask(mask);
     }
 
-    /** One entry of a directory listing: its name and its d_type (DT_DIR = 4, DT_REG = 8, ...). */
-    public record DirEntry(String name, int type) {
+    /** One entry of a directory listing: its name, d_type (DT_DIR = 4, DT_REG = 8, ...) and inode number. */
+    public record DirEntry(String name, int type, long ino) {
+
+        /** The S_IF* file type bits for this entry's d_type (0 when the file system did not say). */
+        public int modeType() {
+            return type == 0 ? 0 : type << 12;
+        }
     }
 
     /** The names in directory {@code name} under {@code dirfd}, without "." and "..". */
@@ -304,7 +309,7 @@ public final class Fs {
                 // struct dirent (64-bit glibc): d_ino 8, d_off 8, d_reclen 2, d_type 1, d_name
                 String n = ent.getString(19, 256, NAMES);
                 if (!n.equals(".") && !n.equals("..")) {
-                    out.add(new DirEntry(n, ent.getByte(18) & 0xff));
+                    out.add(new DirEntry(n, ent.getByte(18) & 0xff, ent.getLong(0)));
                 }
             }
         } finally {
