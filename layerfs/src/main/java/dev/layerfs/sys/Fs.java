@@ -52,10 +52,6 @@ public final class Fs {
     private Fs() {
     }
 
-    public static LibC libc() {
-        return C;
-    }
-
     public static int errno() {
         return RUNTIME.getLastError();
     }
@@ -188,10 +184,6 @@ public final class Fs {
     /** times: atime sec, atime nsec, mtime sec, mtime nsec (UTIME_NOW / UTIME_OMIT allowed). */
     public static void utimens(int dirfd, String name, long[] times) throws ErrnoException {
         check(C.utimensat(dirfd, name, times, AT_SYMLINK_NOFOLLOW), "utimens", name);
-    }
-
-    public static void futimens(int fd, long[] times) throws ErrnoException {
-        check(C.futimens(fd, times), "futimens", "fd " + fd);
     }
 
     public static void mknod(int dirfd, String name, int mode, long dev) throws ErrnoException {

@@ -53,10 +53,6 @@ public final class UnionFs implements AutoCloseable {
         return branches.stack();
     }
 
-    public OpenFiles openFiles() {
-        return files;
-    }
-
     // ---- reading ----
 
     /** The status of {@code path}, with its union inode number. */
