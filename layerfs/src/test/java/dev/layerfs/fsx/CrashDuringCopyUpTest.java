@@ -110,6 +110,9 @@ class CrashDuringCopyUpTest {
                 "-cp", System.getProperty("java.class.path"), "dev.layerfs.testing.MountMain", mnt.toString(), dirs)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         List<Thread> workers = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicLong killedAt = new java.util.concurrent.atomic.AtomicLong();
+        AtomicInteger ackedAfterKill = new AtomicInteger();
+        Set<String> ackedAfterDeath = ConcurrentHashMap.newKeySet();
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!MountTable.isMounted(mnt.toRealPath())) {
@@ -125,9 +128,16 @@ class CrashDuringCopyUpTest {
                 Thread w = new Thread(() -> {
                     for (int i = next.getAndIncrement(); i < plans.size(); i = next.getAndIncrement()) {
                         started.incrementAndGet();
+                        boolean deadBefore = !daemon.isAlive();
                         try {
                             perform(mnt, plans.get(i));
                             acked.add(plans.get(i).name());
+                            if (killedAt.get() != 0) {
+                                ackedAfterKill.incrementAndGet();
+                            }
+                            if (deadBefore) { // every one of these operations needs the daemon's answer
+                                ackedAfterDeath.add(plans.get(i).name());
+                            }
                         } catch (IOException e) {
                             return; // the daemon is gone: ENOTCONN and the like
                         }
@@ -145,6 +155,7 @@ class CrashDuringCopyUpTest {
                     .append(inFlight).append(" in flight");
             assertTrue(inFlight > 0, "the kill came after the workload, not in its middle");
         } finally {
+            killedAt.set(System.nanoTime());
             daemon.destroyForcibly(); // SIGKILL: no shutdown hook, no unmount, no cleanup
             daemon.waitFor(30, TimeUnit.SECONDS);
             for (Thread w : workers) {
@@ -153,7 +164,9 @@ class CrashDuringCopyUpTest {
             LiveUnion.unmount(mnt.toRealPath()); // fusermount -u -z
             Files.deleteIfExists(RunFiles.pid(mnt.toRealPath()));
         }
+        figures.append(", ").append(ackedAfterKill.get()).append(" completed between SIGKILL and the daemon's exit");
         assertTrue(workers.stream().noneMatch(Thread::isAlive), "a workload thread hangs on the dead mount");
+        assertEquals(Set.of(), ackedAfterDeath, "operations begun after the daemon was dead, yet acknowledged");
         assertTrue(!MountTable.isMounted(mnt.toRealPath()), "still mounted after fusermount -u -z");
     }
 
