@@ -117,6 +117,15 @@ final class ExpectedTree {
         if (op instanceof Op.Utimes u) {
             return changeInPlace(op, u.path(), alsoTouched);
         }
+        if (op instanceof Op.Chown c) {
+            return changeInPlace(op, c.path(), alsoTouched);
+        }
+        if (op instanceof Op.SetXattr x) {
+            return changeInPlace(op, x.path(), alsoTouched);
+        }
+        if (op instanceof Op.FdWrite w) {
+            return fdWrite(w, alsoTouched);
+        }
         if (op instanceof Op.Link l) {
             return link(l);
         }
@@ -152,6 +161,21 @@ final class ExpectedTree {
         Optional<String> target = canonical(path, true);
         target.ifPresent(alsoTouched::add);
         return withCopyUp(op, target);
+    }
+
+    /** Opening for writing copies the file up; then the name goes or moves, as unlink and rename do it. */
+    private Outcome fdWrite(Op.FdWrite w, Set<String> alsoTouched) throws IOException {
+        Optional<String> target = canonical(w.path(), true);
+        target.ifPresent(alsoTouched::add);
+        Optional<String> name = canonical(w.path(), false);
+        Optional<String> to = w.then() == Op.Then.RENAME ? canonical(w.to(), false) : Optional.empty();
+        boolean toIsDir = w.then() == Op.Then.RENAME && Files.isDirectory(root.resolve(w.to()), LinkOption.NOFOLLOW_LINKS);
+        Outcome o = withCopyUp(w, target);
+        if (o.ok() && o.detail().startsWith("ok") && w.then() != Op.Then.NOTHING && !toIsDir) {
+            name.ifPresent(lowerResident::remove);
+            to.ifPresent(lowerResident::remove);
+        }
+        return o;
     }
 
     private Outcome withCopyUp(Op op, Optional<String> target) throws IOException {

@@ -48,6 +48,10 @@ final class LowerTree {
         Files.createSymbolicLink(lower.resolve("c/d"), Path.of("d"));
         Files.createSymbolicLink(lower.resolve("g"), Path.of("a"));
         randomFiles(lower, r, 30);
+        xattr(lower.resolve("a/a"), "user.a", "lower a");
+        xattr(lower.resolve("b/x"), "user.b", "lower b/x");
+        xattr(lower.resolve("h/a"), "user.c", "on a hard link");
+        xattr(lower.resolve("c"), "user.a", "on a directory");
         List<Path> all = new ArrayList<>();
         try (Stream<Path> s = Files.walk(lower)) {
             s.sorted(Comparator.reverseOrder()).forEach(all::add); // children before their directory
@@ -55,6 +59,13 @@ final class LowerTree {
         for (Path p : all) {
             FileTime t = FileTime.fromMillis(1_100_000_000_000L + r.nextInt(1_000_000_000) * 100L + r.nextInt(1000));
             Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setTimes(t, t, null);
+        }
+    }
+
+    private static void xattr(Path p, String name, String value) throws IOException {
+        byte[] v = value.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (Sys.c().setxattr(p.toString(), name, v, v.length, 0) != 0) {
+            throw new IOException("setxattr " + name + " on " + p + " failed");
         }
     }
 

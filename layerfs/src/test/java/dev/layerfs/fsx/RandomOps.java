@@ -84,7 +84,7 @@ final class RandomOps {
     private Report run() throws Exception {
         long start = System.nanoTime();
         Map<String, String> lowerBefore = BranchDigest.of(lower);
-        OpGenerator gen = new OpGenerator(seed);
+        OpGenerator gen = new OpGenerator(seed, !bugs.removedOpenFileShowsHidden());
         String dirs = upper + "=rw:" + lower + "=ro";
         String cache = "attr_timeout=" + attrTimeout;
         LiveUnion u = LiveUnion.mount(dirs, mnt, cache);
