@@ -1,8 +1,8 @@
 package dev.layerfs.fsx;
 
 import dev.layerfs.mount.MountTable;
-import dev.layerfs.mount.RunFiles;
 import dev.layerfs.testing.LiveUnion;
+import dev.layerfs.testing.MountProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,10 +33,9 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * kill -9 of a layerfs mount daemon (its own process, see {@code MountMain}) while four threads
+ * kill -9 of a layerfs mount daemon (its own process, see {@link MountProcess}) while four threads
  * copy up large lower files (by writing a block, by chmod, by rename) and write new files; then
  * a lazy unmount, a check of the writable branch as it lies on disk, a remount, and a check of
  * what users see. Two such crashes, on two halves of the files.
@@ -105,22 +104,12 @@ class CrashDuringCopyUpTest {
 
     /** Starts the daemon, runs the round's workload and kills the daemon once a third of it is acknowledged. */
     private void crashDuring(List<Plan> plans, String dirs, Path mnt, Set<String> acked, StringBuilder figures) throws Exception {
-        Path log = tmp.resolve("daemon.log");
-        Process daemon = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "dev.layerfs.testing.MountMain", mnt.toString(), dirs)
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        MountProcess daemon = MountProcess.start(dirs, mnt, tmp.resolve("daemon.log"));
         List<Thread> workers = new ArrayList<>();
         java.util.concurrent.atomic.AtomicLong killedAt = new java.util.concurrent.atomic.AtomicLong();
         AtomicInteger ackedAfterKill = new AtomicInteger();
         Set<String> ackedAfterDeath = ConcurrentHashMap.newKeySet();
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!MountTable.isMounted(mnt.toRealPath())) {
-                if (!daemon.isAlive() || System.nanoTime() > deadline) {
-                    fail("the daemon did not mount: " + Files.readString(log));
-                }
-                Thread.sleep(20);
-            }
             AtomicInteger next = new AtomicInteger();
             AtomicInteger started = new AtomicInteger();
             int baseline = acked.size();
@@ -130,7 +119,7 @@ class CrashDuringCopyUpTest {
                         started.incrementAndGet();
                         boolean deadBefore = !daemon.isAlive();
                         try {
-                            perform(mnt, plans.get(i));
+                            perform(daemon.path(), plans.get(i));
                             acked.add(plans.get(i).name());
                             if (killedAt.get() != 0) {
                                 ackedAfterKill.incrementAndGet();
@@ -156,13 +145,11 @@ class CrashDuringCopyUpTest {
             assertTrue(inFlight > 0, "the kill came after the workload, not in its middle");
         } finally {
             killedAt.set(System.nanoTime());
-            daemon.destroyForcibly(); // SIGKILL: no shutdown hook, no unmount, no cleanup
-            daemon.waitFor(30, TimeUnit.SECONDS);
+            daemon.kill(); // SIGKILL: no shutdown hook, no unmount, no cleanup
             for (Thread w : workers) {
                 w.join(30_000);
             }
-            LiveUnion.unmount(mnt.toRealPath()); // fusermount -u -z
-            Files.deleteIfExists(RunFiles.pid(mnt.toRealPath()));
+            daemon.close(); // fusermount -u -z
         }
         figures.append(", ").append(ackedAfterKill.get()).append(" completed between SIGKILL and the daemon's exit");
         assertTrue(workers.stream().noneMatch(Thread::isAlive), "a workload thread hangs on the dead mount");
