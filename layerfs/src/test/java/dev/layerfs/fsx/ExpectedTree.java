@@ -16,7 +16,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The oracle: a plain directory that starts as a copy of the lower branch and receives the same
+ * The oracle: a plain directory that starts as the merged view of the read-only branches (see
+ * {@link ReadOnlyStack}) and receives the same
  * operations as the union, plus the few places where a union rightly differs from one plain
  * directory, each of them documented layerfs (and AUFS/overlayfs) behaviour:
  * <ul>
@@ -32,35 +33,36 @@ import java.util.Set;
 final class ExpectedTree {
 
     private final Path root;
-    private final Path lower;
     /** The union's writable branch: only looked at to tell whether a known bug shows in a given case. */
     private final Path upper;
-    /** Union directories that still have a lower-branch level (so renaming them answers EXDEV). */
+    /** Where each non-directory of the starting tree comes from in the read-only branches. */
+    private final Map<String, ReadOnlyStack.Source> sources;
+    /** Every name the read-only branches show merged; they never change. */
+    private final Set<String> roNames = new HashSet<>();
+    /** Union directories that still have a read-only level (so renaming them answers EXDEV). */
     private final Set<String> lowerDirs = new HashSet<>();
-    /** Non-directories still served, untouched, from the lower branch (no copy-up yet). */
+    /** Non-directories still served, untouched, from a read-only branch (no copy-up yet). */
     private final Set<String> lowerResident = new HashSet<>();
-    /** The lower inode of each lower non-directory, to find the other names of a lower hard link. */
-    private final Map<String, Long> lowerIno = new HashMap<>();
     /** Inodes of the expected tree that ever had several names: their attributes may lag in the union's kernel cache. */
     private final Set<Long> everMultiLinked = new HashSet<>();
     private final KnownBugs bugs;
     private int copyUps;
     private int hardLinksBroken;
 
-    /** A new oracle over {@code root}, which must already hold a copy of {@code lower}. */
-    ExpectedTree(Path root, Path lower, Path upper, KnownBugs bugs) throws IOException {
+    /** A new oracle over {@code root}, which must already hold the merged view of the read-only branches. */
+    ExpectedTree(Path root, Map<String, ReadOnlyStack.Source> sources, Path upper, KnownBugs bugs) throws IOException {
         this.root = root;
-        this.lower = lower;
+        this.sources = Map.copyOf(sources);
         this.upper = upper;
         this.bugs = bugs;
-        try (var s = Files.walk(lower)) {
+        try (var s = Files.walk(root)) {
             for (Path p : (Iterable<Path>) s::iterator) {
-                String rel = lower.relativize(p).toString();
+                String rel = root.relativize(p).toString();
+                roNames.add(rel);
                 if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                     lowerDirs.add(rel);
                 } else {
                     lowerResident.add(rel);
-                    lowerIno.put(rel, (Long) Files.getAttribute(p, "unix:ino", LinkOption.NOFOLLOW_LINKS));
                 }
             }
         }
@@ -87,11 +89,8 @@ final class ExpectedTree {
     }
 
     /** The link count the union must show for non-directory {@code rel}, whose expected state is {@code s}. */
-    int expectedNlink(String rel, EntryState s) throws IOException {
-        if (lowerResident.contains(rel)) {
-            return (Integer) Files.getAttribute(lower.resolve(rel), "unix:nlink", LinkOption.NOFOLLOW_LINKS);
-        }
-        return s.nlink();
+    int expectedNlink(String rel, EntryState s) {
+        return lowerResident.contains(rel) ? sources.get(rel).nlink() : s.nlink();
     }
 
     /**
@@ -204,7 +203,7 @@ final class ExpectedTree {
 
     /** Whether the lower branch still shows a name at {@code canonical}, so the union keeps a whiteout or opaque marker for it. */
     private boolean lowerHolds(String canonical) {
-        return lowerDirs.contains(parent(canonical)) && Files.exists(lower.resolve(canonical), LinkOption.NOFOLLOW_LINKS);
+        return lowerDirs.contains(parent(canonical)) && roNames.contains(canonical);
     }
 
     private static void touch(Path p) throws IOException {
@@ -336,9 +335,11 @@ final class ExpectedTree {
 
     /** Undoes {@link #breakLowerLink}: {@code rel} becomes again a name of its lower siblings' inode. */
     private void restoreLowerLink(String rel) throws IOException {
-        Long ino = lowerIno.get(rel);
+        ReadOnlyStack.Source source = sources.get(rel);
         for (String other : lowerResident) {
-            if (!other.equals(rel) && ino.equals(lowerIno.get(other)) && Files.exists(root.resolve(other), LinkOption.NOFOLLOW_LINKS)) {
+            ReadOnlyStack.Source o = sources.get(other);
+            if (!other.equals(rel) && o.branch() == source.branch() && o.ino() == source.ino()
+                    && Files.exists(root.resolve(other), LinkOption.NOFOLLOW_LINKS)) {
                 Path p = root.resolve(rel);
                 Path tmp = p.resolveSibling(".fsx-break"); // beside it: only its directory is touched, and put back
                 FileTimes parentTimes = FileTimes.of(p.getParent());
