@@ -109,6 +109,7 @@ class CrashDuringCopyUpTest {
         java.util.concurrent.atomic.AtomicLong killedAt = new java.util.concurrent.atomic.AtomicLong();
         AtomicInteger ackedAfterKill = new AtomicInteger();
         Set<String> ackedAfterDeath = ConcurrentHashMap.newKeySet();
+        List<String> errorsBeforeKill = java.util.Collections.synchronizedList(new ArrayList<>());
         try {
             AtomicInteger next = new AtomicInteger();
             AtomicInteger started = new AtomicInteger();
@@ -128,6 +129,9 @@ class CrashDuringCopyUpTest {
                                 ackedAfterDeath.add(plans.get(i).name());
                             }
                         } catch (IOException e) {
+                            if (killedAt.get() == 0) {
+                                errorsBeforeKill.add(plans.get(i).name() + ": " + e);
+                            }
                             return; // the daemon is gone: ENOTCONN and the like
                         }
                     }
@@ -139,6 +143,7 @@ class CrashDuringCopyUpTest {
             while (acked.size() < killAt && workers.stream().anyMatch(Thread::isAlive)) {
                 Thread.sleep(2);
             }
+            assertEquals(List.of(), errorsBeforeKill, "operations failed while the daemon was running");
             int inFlight = started.get() - (acked.size() - baseline);
             figures.append("killed after ").append(acked.size() - baseline).append(" acknowledged, ")
                     .append(inFlight).append(" in flight");
