@@ -1,0 +1,47 @@
+package dev.layerfs.cli.lxc;
+
+import dev.layerfs.cli.UserError;
+import dev.layerfs.imaged.client.ImagePusher;
+import dev.layerfs.imaged.client.ImageRef;
+import dev.layerfs.imaged.client.Progress;
+import dev.layerfs.imaged.client.PushResult;
+import dev.layerfs.imaged.client.RegistryClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.Optional;
+
+/**
+ * The way back from a container to an image: its private branch, whose whiteouts are already
+ * the OCI layer convention, pushed as one new layer on top of the image it was made from.
+ */
+public final class ContainerCommitter {
+
+    private static final Logger log = LoggerFactory.getLogger(ContainerCommitter.class);
+
+    private final Progress progress;
+
+    public ContainerCommitter(Progress progress) {
+        this.progress = progress;
+    }
+
+    /**
+     * Pushes the container's private branch as a new layer on top of the image it was made from.
+     * Only a stopped container: then its union is unmounted, so every write has reached the
+     * branch and nothing changes it during the push.
+     */
+    public PushResult commit(ContainerDir container, ImageRef target, Optional<URI> server) throws IOException {
+        ImageRecord record = ImageRecord.read(container);
+        if (Lxc.isRunning(container) || MountTable.isMountpoint(container.rootfs())) {
+            throw new UserError("container " + container.name() + " is running: stop it first (lxc-stop "
+                    + container.lxcpathOption() + "-n " + container.name() + "), so that all its writes are in its branch");
+        }
+        URI to = server.orElse(record.server());
+        PushResult pushed = new ImagePusher(new RegistryClient(to), progress)
+                .push(container.delta(), target, Optional.of(record.pinned()));
+        log.debug("committed container {} as {} ({}) on {}", container.name(), target, pushed.manifestDigest(), record.pinned());
+        return pushed;
+    }
+}

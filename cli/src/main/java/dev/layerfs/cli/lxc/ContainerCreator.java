@@ -1,0 +1,53 @@
+package dev.layerfs.cli.lxc;
+
+import dev.layerfs.cli.UserError;
+import dev.layerfs.imaged.client.ImagePuller;
+import dev.layerfs.imaged.client.ImageRef;
+import dev.layerfs.imaged.client.Progress;
+import dev.layerfs.imaged.client.PulledImage;
+import dev.layerfs.imaged.client.RegistryClient;
+import dev.layerfs.imaged.layer.LayerStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+
+/**
+ * Makes containers from imaged images: the union of a private writable branch over the image's
+ * layer directories, which live once in the layer store and are shared by every container
+ * made from them (no copy).
+ */
+public final class ContainerCreator {
+
+    private static final Logger log = LoggerFactory.getLogger(ContainerCreator.class);
+
+    private final ContainerWriter writer;
+    private final LayerStore store;
+    private final Progress progress;
+
+    public ContainerCreator(ContainerWriter writer, LayerStore store, Progress progress) {
+        this.writer = writer;
+        this.store = store;
+        this.progress = progress;
+    }
+
+    /** Pulls the image (layers already in the store are not fetched again) and makes the container. */
+    public PulledImage create(ContainerDir container, ImageRef image, URI server) throws IOException {
+        // Refuse a taken name before a long pull, not after.
+        if (Files.exists(container.dir())) {
+            throw new UserError("container " + container.name() + " already exists in " + container.lxcpath());
+        }
+        if (!Files.isDirectory(container.lxcpath())) {
+            throw new UserError("lxcpath " + container.lxcpath() + " is not a directory");
+        }
+        PulledImage pulled = new ImagePuller(new RegistryClient(server), store, progress).pull(image);
+        UnionDirs union = UnionDirs.overLayers(container.delta(), pulled.layersTopFirst());
+        ImageRecord record = new ImageRecord(image, pulled.manifestDigest(), server);
+        writer.create(container, ContainerWriter.Contents.fromImage(union, record.toText()));
+        log.debug("created container {} from {} ({}, {} layers)", container.name(), image, pulled.manifestDigest(),
+                pulled.layersTopFirst().size());
+        return pulled;
+    }
+}

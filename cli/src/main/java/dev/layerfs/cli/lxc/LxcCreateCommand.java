@@ -1,0 +1,65 @@
+package dev.layerfs.cli.lxc;
+
+import dev.layerfs.cli.UserError;
+import dev.layerfs.cli.imaged.Servers;
+import dev.layerfs.imaged.client.ImageRef;
+import dev.layerfs.imaged.client.Progress;
+import dev.layerfs.imaged.client.PulledImage;
+import dev.layerfs.imaged.client.RegistryException;
+import dev.layerfs.imaged.layer.DataDirs;
+import dev.layerfs.imaged.layer.LayerStore;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code imaged lxc create NAME --image REPO:TAG}: a container on the image's shared layers. */
+@Command(name = "create",
+        mixinStandardHelpOptions = true,
+        description = {"Pulls REPO:TAG into the shared layer store (layers already there are not fetched again) and creates"
+                + " the LXC container NAME: a private writable branch <lxcpath>/NAME/delta over the image's layers,"
+                + " a config and hooks that mount the union before it starts and unmount it after it stops.",
+                "Then `lxc-start -n NAME` or `lxc-execute -n NAME -- CMD` just work."})
+public final class LxcCreateCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "NAME", description = "the container's name")
+    String name;
+
+    @Option(names = "--image", paramLabel = "REPO:TAG", required = true, description = "the image to run")
+    String image;
+
+    @Option(names = "--server", paramLabel = "URL", defaultValue = Servers.DEFAULT,
+            description = "registry to pull from (default: ${DEFAULT-VALUE}, the local imaged)")
+    String server;
+
+    @Option(names = {"-P", "--lxcpath"}, paramLabel = "DIR", description = "where LXC keeps containers (default: ${DEFAULT-VALUE})")
+    Path lxcpath = ContainerDir.DEFAULT_LXCPATH;
+
+    @Option(names = "--store", paramLabel = "DIR",
+            description = "layer store (default: /var/lib/imaged/layers for root, as for imaged pull)")
+    Path store;
+
+    @Override
+    public Integer call() throws Exception {
+        ContainerDir container = new ContainerDir(lxcpath, new ContainerName(name));
+        ImageRef ref = Servers.image(image);
+        Lxc.requireInstalled();
+        ContainerWriter writer = new ContainerWriter(TemplateStore.installed(), LayerfsLauncher.find(), "imaged lxc create");
+        LayerStore layers = new LayerStore(store != null ? store : DataDirs.defaultLayerStore());
+        PulledImage pulled;
+        try {
+            pulled = new ContainerCreator(writer, layers, Progress.forTerminal()).create(container, ref, Servers.url(server));
+        } catch (RegistryException e) {
+            if (e.isNotFound()) {
+                throw new UserError("image " + ref + " not found on " + server + " (" + e.code() + ")", e);
+            }
+            throw e;
+        }
+        System.out.println("created container " + container.name() + " from " + ref + " " + pulled.manifestDigest()
+                + " (" + pulled.layersTopFirst().size() + " shared layers); start it with: lxc-start "
+                + container.lxcpathOption() + "-n " + container.name());
+        return 0;
+    }
+}

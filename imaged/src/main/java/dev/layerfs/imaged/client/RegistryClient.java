@@ -1,0 +1,352 @@
+package dev.layerfs.imaged.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.layerfs.imaged.oci.Digest;
+import dev.layerfs.imaged.oci.Manifest;
+import dev.layerfs.imaged.oci.MediaTypes;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A client of the OCI Distribution API (v2), over {@link HttpClient}: what push and pull need,
+ * spoken the standard way so it works against any registry, imaged included. Errors carry the
+ * registry's OCI error code; a registry that does not answer at all is a
+ * {@link RegistryUnreachableException}.
+ */
+public final class RegistryClient {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RegistryClient.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern NEXT_LINK = Pattern.compile("<([^>]+)>\\s*;\\s*rel=\"?next\"?");
+
+    /** Blobs above this size are uploaded in chunks of this size (one PATCH each). */
+    public static final int DEFAULT_CHUNK_SIZE = 32 << 20;
+
+    /** Manifests and configs are small; a bigger one is refused rather than held in memory. */
+    private static final int MAX_DOCUMENT = 4 << 20;
+
+    static final String MANIFEST_ACCEPT = String.join(", ", MediaTypes.OCI_MANIFEST, MediaTypes.DOCKER_MANIFEST_V2,
+            MediaTypes.OCI_INDEX, MediaTypes.DOCKER_MANIFEST_LIST);
+
+    /** A manifest as fetched: the exact bytes (their digest is the manifest's name), its type, its digest. */
+    public record FetchedManifest(byte[] body, String mediaType, Digest digest) {
+    }
+
+    /** Where a blob upload's bytes come from; opened once per attempt. */
+    @FunctionalInterface
+    public interface BlobSource {
+        InputStream open() throws IOException;
+    }
+
+    private final URI server;
+    private final HttpClient http;
+    private final int chunkSize;
+
+    public RegistryClient(URI server) {
+        this(server, DEFAULT_CHUNK_SIZE);
+    }
+
+    public RegistryClient(URI server, int chunkSize) {
+        String s = server.toString();
+        this.server = URI.create(s.endsWith("/") ? s : s + "/");
+        this.chunkSize = chunkSize;
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NORMAL)
+                .connectTimeout(Duration.ofSeconds(10))
+                .build();
+    }
+
+    public URI server() {
+        return server;
+    }
+
+    /** GET /v2/: is this an OCI registry we can talk to? */
+    public void ping() throws IOException {
+        HttpResponse<byte[]> r = send(request("v2/").GET(), HttpResponse.BodyHandlers.ofByteArray());
+        expect(r, "registry API check at " + server, 200);
+    }
+
+    /** HEAD a blob: its size if the repository has it. */
+    public Optional<Long> blobSize(String repo, Digest digest) throws IOException {
+        HttpResponse<Void> r = send(request(blobPath(repo, digest)).method("HEAD", HttpRequest.BodyPublishers.noBody()),
+                HttpResponse.BodyHandlers.discarding());
+        if (r.statusCode() == 404) {
+            return Optional.empty();
+        }
+        if (r.statusCode() != 200) {
+            throw error(r.statusCode(), new byte[0], "blob HEAD " + repo + "@" + digest);
+        }
+        return Optional.of(r.headers().firstValueAsLong("Content-Length").orElse(-1));
+    }
+
+    /**
+     * Asks the registry to mount a blob from another repository it holds (no bytes sent).
+     * True if mounted; false if the registry declined (the caller uploads instead).
+     */
+    public boolean mountBlob(String repo, Digest digest, String fromRepo) throws IOException {
+        String path = "v2/" + repo + "/blobs/uploads/?mount=" + encode(digest.toString()) + "&from=" + encode(fromRepo);
+        HttpResponse<byte[]> r = send(request(path).POST(HttpRequest.BodyPublishers.noBody()), HttpResponse.BodyHandlers.ofByteArray());
+        if (r.statusCode() == 201) {
+            LOG.debug("mounted {} into {} from {}", digest, repo, fromRepo);
+            return true;
+        }
+        expect(r, "blob mount " + digest + " into " + repo, 202);
+        // The registry opened an ordinary upload session instead; it is not used, so close it.
+        r.headers().firstValue("Location").ifPresent(loc -> {
+            try {
+                send(HttpRequest.newBuilder(server.resolve(loc)).DELETE(), HttpResponse.BodyHandlers.discarding());
+            } catch (IOException ignored) {
+                // an abandoned session expires on its own
+            }
+        });
+        return false;
+    }
+
+    /**
+     * Uploads a blob of known digest and size: one PUT for blobs up to the chunk size, PATCHes
+     * with Content-Range for bigger ones, following the Location the registry returns each time.
+     */
+    public void uploadBlob(String repo, Digest digest, long size, BlobSource source, Progress progress) throws IOException {
+        HttpResponse<byte[]> started = send(request("v2/" + repo + "/blobs/uploads/").POST(HttpRequest.BodyPublishers.noBody()),
+                HttpResponse.BodyHandlers.ofByteArray());
+        expect(started, "starting upload of " + digest + " to " + repo, 202);
+        URI location = location(started);
+        try (InputStream raw = source.open(); InputStream in = progress.counting(raw)) {
+            if (size <= chunkSize) {
+                HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.fromPublisher(
+                        HttpRequest.BodyPublishers.ofInputStream(() -> in), size);
+                HttpResponse<byte[]> put = send(HttpRequest.newBuilder(withDigest(location, digest))
+                        .header("Content-Type", "application/octet-stream").PUT(body), HttpResponse.BodyHandlers.ofByteArray());
+                expect(put, "uploading " + digest + " to " + repo, 201);
+                return;
+            }
+            byte[] chunk = new byte[chunkSize];
+            long offset = 0;
+            while (offset < size) {
+                int n = in.readNBytes(chunk, 0, (int) Math.min(chunkSize, size - offset));
+                if (n == 0) {
+                    throw new IOException("blob source for " + digest + " ended at " + offset + " of " + size + " bytes");
+                }
+                HttpResponse<byte[]> patch = send(HttpRequest.newBuilder(location)
+                                .header("Content-Type", "application/octet-stream")
+                                .header("Content-Range", offset + "-" + (offset + n - 1))
+                                .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(chunk, 0, n)),
+                        HttpResponse.BodyHandlers.ofByteArray());
+                expect(patch, "uploading chunk at " + offset + " of " + digest + " to " + repo, 202);
+                location = location(patch);
+                offset += n;
+            }
+            HttpResponse<byte[]> close = send(HttpRequest.newBuilder(withDigest(location, digest))
+                    .PUT(HttpRequest.BodyPublishers.noBody()), HttpResponse.BodyHandlers.ofByteArray());
+            expect(close, "completing upload of " + digest + " to " + repo, 201);
+        }
+    }
+
+    /** PUTs a manifest under a tag (or digest); returns the digest the registry stored it under. */
+    public Digest putManifest(String repo, String reference, byte[] body, String mediaType) throws IOException {
+        HttpResponse<byte[]> r = send(request("v2/" + repo + "/manifests/" + reference)
+                .header("Content-Type", mediaType).PUT(HttpRequest.BodyPublishers.ofByteArray(body)), HttpResponse.BodyHandlers.ofByteArray());
+        expect(r, "putting manifest " + repo + ":" + reference, 201);
+        Digest ours = Digest.of(body);
+        Optional<String> theirs = r.headers().firstValue("Docker-Content-Digest");
+        if (theirs.isPresent() && !theirs.get().equals(ours.toString())) {
+            throw new IOException("registry stored manifest " + repo + ":" + reference + " as " + theirs.get() + ", but its digest is " + ours);
+        }
+        return ours;
+    }
+
+    /** GETs a manifest (or index) by tag or digest, exactly as stored. */
+    public FetchedManifest getManifest(String repo, String reference) throws IOException {
+        HttpResponse<InputStream> r = send(request("v2/" + repo + "/manifests/" + reference)
+                .header("Accept", MANIFEST_ACCEPT).GET(), HttpResponse.BodyHandlers.ofInputStream());
+        byte[] body = readBounded(r.body(), "manifest " + repo + ":" + reference);
+        expect(r.statusCode(), body, "manifest " + repo + ":" + reference, 200);
+        Digest digest = Digest.of(body);
+        if (reference.startsWith(Digest.SHA256 + ":") && !digest.toString().equals(reference)) {
+            throw new IOException("manifest " + repo + "@" + reference + " has digest " + digest);
+        }
+        String type = r.headers().firstValue("Content-Type").map(t -> t.split(";")[0].trim()).orElse("");
+        if (type.isEmpty() || type.equals("application/json")) {
+            JsonNode mt = JSON.readTree(body).get("mediaType");
+            type = mt != null ? mt.asText() : MediaTypes.OCI_MANIFEST;
+        }
+        return new FetchedManifest(body, type, digest);
+    }
+
+    /**
+     * The image manifest for a reference: when the registry holds an index (a multi-platform
+     * image), the linux/amd64 entry's manifest.
+     */
+    public Manifest getImageManifest(String repo, String reference) throws IOException {
+        return resolveImage(repo, reference).manifest();
+    }
+
+    /** An image manifest with the digest it is stored under. */
+    public record ImageManifest(Manifest manifest, Digest digest) {
+    }
+
+    public ImageManifest resolveImage(String repo, String reference) throws IOException {
+        FetchedManifest fetched = getManifest(repo, reference);
+        if (fetched.mediaType().equals(MediaTypes.OCI_INDEX) || fetched.mediaType().equals(MediaTypes.DOCKER_MANIFEST_LIST)) {
+            String digest = null;
+            for (JsonNode m : JSON.readTree(fetched.body()).path("manifests")) {
+                JsonNode platform = m.path("platform");
+                if (platform.path("os").asText().equals("linux") && platform.path("architecture").asText().equals("amd64")) {
+                    digest = m.path("digest").asText();
+                    break;
+                }
+            }
+            if (digest == null) {
+                throw new IOException("image " + repo + ":" + reference + " has no linux/amd64 manifest in its index");
+            }
+            fetched = getManifest(repo, digest);
+        }
+        try {
+            return new ImageManifest(Manifest.parse(fetched.body()), fetched.digest());
+        } catch (IllegalArgumentException e) {
+            throw new IOException("malformed manifest " + repo + ":" + reference + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** GETs a blob's bytes (following a redirect to wherever the registry keeps them). The caller verifies and closes. */
+    public InputStream openBlob(String repo, Digest digest) throws IOException {
+        HttpResponse<InputStream> r = send(request(blobPath(repo, digest)).GET(), HttpResponse.BodyHandlers.ofInputStream());
+        if (r.statusCode() != 200) {
+            byte[] body;
+            try (InputStream in = r.body()) {
+                body = in.readNBytes(MAX_DOCUMENT);
+            }
+            throw error(r.statusCode(), body, "blob " + repo + "@" + digest);
+        }
+        return r.body();
+    }
+
+    /** A small blob (a config) read fully and verified against its digest. */
+    public byte[] readSmallBlob(String repo, Digest digest) throws IOException {
+        byte[] body;
+        try (InputStream in = openBlob(repo, digest)) {
+            body = readBounded(in, "blob " + repo + "@" + digest);
+        }
+        Digest actual = Digest.of(body);
+        if (!actual.equals(digest)) {
+            throw new IOException("blob " + repo + "@" + digest + " has digest " + actual);
+        }
+        return body;
+    }
+
+    /** Every tag of a repository, following the registry's pagination. */
+    public List<String> tags(String repo) throws IOException {
+        return tags(repo, 1000);
+    }
+
+    /** Every tag, asked for {@code pageSize} at a time (the spec's {@code n}), following each Link to the next page. */
+    public List<String> tags(String repo, int pageSize) throws IOException {
+        List<String> tags = new ArrayList<>();
+        java.util.Set<String> visited = new java.util.HashSet<>();
+        String path = "v2/" + repo + "/tags/list?n=" + pageSize;
+        while (path != null && visited.add(path)) { // a Link back to a page already read ends the walk
+            HttpResponse<byte[]> r = send(request(path).GET(), HttpResponse.BodyHandlers.ofByteArray());
+            expect(r, "tags of " + repo, 200);
+            for (JsonNode t : JSON.readTree(r.body()).path("tags")) {
+                if (!tags.contains(t.asText())) {
+                    tags.add(t.asText());
+                }
+            }
+            path = r.headers().firstValue("Link").map(NEXT_LINK::matcher).filter(Matcher::find)
+                    .map(m -> m.group(1).replaceFirst("^/", "")).orElse(null);
+        }
+        return tags;
+    }
+
+    private HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(server.resolve(path));
+    }
+
+    private static String blobPath(String repo, Digest digest) {
+        return "v2/" + repo + "/blobs/" + digest;
+    }
+
+    private URI location(HttpResponse<?> r) throws IOException {
+        String loc = r.headers().firstValue("Location")
+                .orElseThrow(() -> new IOException("registry gave no Location for the upload at " + r.uri()));
+        return server.resolve(loc);
+    }
+
+    private static URI withDigest(URI location, Digest digest) {
+        String s = location.toString();
+        return URI.create(s + (s.contains("?") ? "&" : "?") + "digest=" + encode(digest.toString()));
+    }
+
+    private static String encode(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    private <T> HttpResponse<T> send(HttpRequest.Builder request, HttpResponse.BodyHandler<T> handler) throws IOException {
+        HttpRequest req = request.header("User-Agent", "imaged-client").build();
+        try {
+            HttpResponse<T> r = http.send(req, handler);
+            LOG.debug("{} {} -> {}", req.method(), req.uri(), r.statusCode());
+            return r;
+        } catch (ConnectException | HttpConnectTimeoutException e) {
+            throw new RegistryUnreachableException(server, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException(req.method() + " " + req.uri() + " interrupted");
+        }
+    }
+
+    private static void expect(HttpResponse<byte[]> r, String what, int status) throws RegistryException {
+        expect(r.statusCode(), r.body(), what, status);
+    }
+
+    private static void expect(int actual, byte[] body, String what, int status) throws RegistryException {
+        if (actual != status) {
+            throw error(actual, body, what);
+        }
+    }
+
+    /** The registry's error, from the OCI error body {"errors":[{"code","message","detail"}]} when it sent one. */
+    static RegistryException error(int status, byte[] body, String what) {
+        String code = "HTTP_" + status;
+        String message = null;
+        try {
+            JsonNode first = body == null || body.length == 0 ? null : JSON.readTree(body).path("errors").path(0);
+            if (first != null && first.hasNonNull("code")) {
+                code = first.get("code").asText();
+                message = first.path("message").asText(null);
+            }
+        } catch (IOException notJson) {
+            message = new String(body, 0, Math.min(body.length, 200), StandardCharsets.UTF_8).trim();
+        }
+        return new RegistryException(what, status, code, message);
+    }
+
+    private static byte[] readBounded(InputStream in, String what) throws IOException {
+        try (in) {
+            byte[] body = in.readNBytes(MAX_DOCUMENT + 1);
+            if (body.length > MAX_DOCUMENT) {
+                throw new IOException(what + " is larger than " + MAX_DOCUMENT + " bytes");
+            }
+            return body;
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package dev.layerfs.imaged.cluster;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One member of the metadata Raft group: builds the Ratis server with explicit storage
+ * directory, host and port, snapshot and purge policy, and linearizable reads; starts it with
+ * FORMAT on a fresh directory and RECOVER on an existing one, so a restart rejoins with its log.
+ */
+public final class RaftNode implements Closeable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
+
+    /** Every imaged cluster uses this one group id, derived from a constant. */
+    public static final RaftGroupId GROUP_ID = RaftGroupId.valueOf(
+            UUID.nameUUIDFromBytes("dev.layerfs.imaged/metadata".getBytes(StandardCharsets.UTF_8)));
+
+    private final ClusterSpec spec;
+    private final RaftGroup group;
+    private final MetaStateMachine stateMachine = new MetaStateMachine();
+    private final RaftServer server;
+
+    public RaftNode(ClusterSpec spec, Path storageDir, RaftTuning tuning) throws IOException {
+        this.spec = spec;
+        this.group = groupOf(spec);
+        Files.createDirectories(storageDir);
+        RaftProperties props = serverProperties(spec.selfAddress(), storageDir, tuning);
+        boolean existing = Files.isDirectory(storageDir.resolve(GROUP_ID.getUuid().toString()));
+        RaftStorage.StartupOption option = existing ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT;
+        LOG.info("node {}: Raft storage {} ({}), peers {}", spec.self(), storageDir, option, spec.peers());
+        this.server = RaftServer.newBuilder()
+                .setServerId(RaftPeerId.valueOf(spec.self()))
+                .setGroup(group)
+                .setStateMachine(stateMachine)
+                .setProperties(props)
+                .setOption(option)
+                .build();
+    }
+
+    public void start() throws IOException {
+        server.start();
+        LOG.info("node {}: Raft server listening on {}", spec.self(), spec.selfAddress());
+    }
+
+    public ClusterSpec spec() {
+        return spec;
+    }
+
+    public RaftGroup group() {
+        return group;
+    }
+
+    public MetaStateMachine stateMachine() {
+        return stateMachine;
+    }
+
+    public boolean isLeader() {
+        try {
+            return server.getDivision(GROUP_ID).getInfo().isLeader();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The index of the last log entry this node applied to its model. */
+    public long lastAppliedIndex() {
+        return stateMachine.getLastAppliedTermIndex() == null ? -1 : stateMachine.getLastAppliedTermIndex().getIndex();
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+    }
+
+    static RaftGroup groupOf(ClusterSpec spec) {
+        List<RaftPeer> peers = spec.peers().entrySet().stream()
+                .map(e -> RaftPeer.newBuilder().setId(e.getKey()).setAddress(hostPort(e.getValue())).build())
+                .toList();
+        return RaftGroup.valueOf(GROUP_ID, peers);
+    }
+
+    private static String hostPort(InetSocketAddress a) {
+        return a.getHostString() + ":" + a.getPort();
+    }
+
+    private static RaftProperties serverProperties(InetSocketAddress self, Path storageDir, RaftTuning tuning) {
+        RaftProperties p = new RaftProperties();
+        RaftServerConfigKeys.setStorageDir(p, List.of(storageDir.toFile()));
+        GrpcConfigKeys.Server.setHost(p, self.getHostString());
+        GrpcConfigKeys.Server.setPort(p, self.getPort());
+        // Election timeouts generous enough that a busy 2-core machine does not flap leaders.
+        RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(1000, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(2000, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, tuning.snapshotThreshold());
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, tuning.retainedSnapshots());
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+        RaftServerConfigKeys.Log.setPurgeGap(p, tuning.purgeGap());
+        SizeInBytes segment = SizeInBytes.valueOf(tuning.segmentBytes());
+        RaftServerConfigKeys.Log.setSegmentSizeMax(p, segment);
+        RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf(Math.min(tuning.segmentBytes(), 4L << 20)));
+        // Manifests (up to 4 MiB, base64 in the command) travel in log entries.
+        // Ratis requires the write buffer to exceed the appender's byte limit.
+        RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(8L << 20));
+        RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf((8L << 20) + 1024));
+        GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(32L << 20));
+        return p;
+    }
+
+    /** Properties for clients of this group: the same message size limit as the servers. */
+    static RaftProperties clientProperties() {
+        RaftProperties p = new RaftProperties();
+        GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(32L << 20));
+        return p;
+    }
+}

@@ -1,0 +1,39 @@
+package dev.layerfs.imaged.meta;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+import java.util.Map;
+
+/** The value types queries answer with (wrappers keep every answer a plain JSON object). */
+public final class Answers {
+
+    private Answers() {
+    }
+
+    /** One page of a repository's tags, lexically ordered; {@code more} when a later page exists. */
+    public record TagPage(String name, List<String> tags, boolean more) {
+    }
+
+    /** A manifest whose subject is the asked-for digest, as the referrers index lists it. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Referrer(String mediaType, String digest, long size, String artifactType,
+                           Map<String, String> annotations) {
+    }
+
+    public record ReferrerList(List<Referrer> manifests) {
+    }
+
+    public record NodeList(List<NodeRecord> nodes) {
+    }
+
+    public record BlobList(List<BlobRecord> blobs) {
+    }
+
+    /** How a finished upload session ended, so a retried final PUT gets the same answer. */
+    public record UploadResult(String id, String repository, String digest, long size) {
+    }
+
+    /** Counts for diagnostics, and the log index this state reflects. */
+    public record Status(int repositories, int blobs, int manifests, int tags, int nodes) {
+    }
+}

@@ -1,0 +1,271 @@
+package dev.layerfs.imaged.meta;
+
+import dev.layerfs.imaged.meta.Answers.BlobList;
+import dev.layerfs.imaged.meta.Answers.NodeList;
+import dev.layerfs.imaged.meta.Answers.Referrer;
+import dev.layerfs.imaged.meta.Answers.ReferrerList;
+import dev.layerfs.imaged.meta.Answers.Status;
+import dev.layerfs.imaged.meta.Answers.TagPage;
+import dev.layerfs.imaged.meta.Answers.UploadResult;
+import dev.layerfs.imaged.oci.ErrorCode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The registry's metadata as a plain, deterministic in-memory model: repositories (tags,
+ * manifests, linked blobs), blob records with their holders, the node registry, and the outcomes
+ * of recent uploads. Commands change it ({@link Command#applyTo}); queries read it. It knows
+ * nothing of Raft; callers serialise access (the state machine applies one entry at a time).
+ */
+public final class Metadata {
+
+    /** Upload outcomes remembered for idempotent retries; older ones are forgotten in order. */
+    static final int REMEMBERED_UPLOADS = 10_000;
+
+    private final TreeMap<String, Repository> repositories = new TreeMap<>();
+    private final TreeMap<String, BlobRecord> blobs = new TreeMap<>();
+    private final TreeMap<String, NodeRecord> nodes = new TreeMap<>();
+    private final LinkedHashMap<String, UploadResult> uploads = new LinkedHashMap<>();
+
+    /** One repository's state; also its snapshot form. */
+    record Repository(TreeMap<String, String> tags, TreeMap<String, ManifestRecord> manifests, TreeSet<String> blobs) {
+        Repository() {
+            this(new TreeMap<>(), new TreeMap<>(), new TreeSet<>());
+        }
+
+        @com.fasterxml.jackson.annotation.JsonIgnore
+        boolean isEmpty() {
+            return tags.isEmpty() && manifests.isEmpty() && blobs.isEmpty();
+        }
+    }
+
+    /** The whole model as written to a snapshot. */
+    record Image(Map<String, Repository> repositories, Map<String, BlobRecord> blobs,
+                 Map<String, NodeRecord> nodes, List<UploadResult> uploads) {
+    }
+
+    // ---- changes (called by commands) ----
+
+    Outcome registerNode(String id, String httpAddress) {
+        nodes.put(id, new NodeRecord(id, httpAddress));
+        return Outcome.ok();
+    }
+
+    Outcome recordBlob(String repository, String digest, long size, List<String> holders, String uploadId) {
+        BlobRecord existing = blobs.get(digest);
+        if (existing != null && existing.size() != size) {
+            return Outcome.refused(ErrorCode.SIZE_INVALID,
+                    "blob " + digest + " is recorded with " + existing.size() + " bytes, not " + size, digest);
+        }
+        addHolders(digest, size, holders);
+        repositories.computeIfAbsent(repository, r -> new Repository()).blobs().add(digest);
+        if (uploadId != null) {
+            uploads.put(uploadId, new UploadResult(uploadId, repository, digest, size));
+            trimUploads();
+        }
+        return Outcome.ok();
+    }
+
+    Outcome addHolders(String digest, List<String> holders) {
+        BlobRecord existing = blobs.get(digest);
+        if (existing == null) {
+            return Outcome.refused(ErrorCode.BLOB_UNKNOWN, "no blob " + digest, digest);
+        }
+        addHolders(digest, existing.size(), holders);
+        return Outcome.ok();
+    }
+
+    Outcome mountBlob(String repository, String from, String digest) {
+        Repository source = repositories.get(from);
+        if (source == null || !source.blobs().contains(digest)) {
+            return Outcome.refused(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " is not in repository " + from, digest);
+        }
+        repositories.computeIfAbsent(repository, r -> new Repository()).blobs().add(digest);
+        return Outcome.ok();
+    }
+
+    Outcome putManifest(String repository, String tag, ManifestRecord manifest) {
+        Repository repo = repositories.get(repository);
+        for (String ref : manifest.references()) {
+            boolean present = repo != null && (repo.blobs().contains(ref) || repo.manifests().containsKey(ref));
+            if (!present) {
+                return Outcome.refused(ErrorCode.MANIFEST_BLOB_UNKNOWN,
+                        "manifest " + manifest.digest() + " references " + ref + ", which is not in repository " + repository, ref);
+            }
+        }
+        repo = repositories.computeIfAbsent(repository, r -> new Repository());
+        repo.manifests().put(manifest.digest(), manifest);
+        if (tag != null) {
+            repo.tags().put(tag, manifest.digest());
+        }
+        return Outcome.ok();
+    }
+
+    Outcome deleteManifest(String repository, String digest) {
+        Repository repo = repositories.get(repository);
+        if (repo == null || repo.manifests().remove(digest) == null) {
+            return Outcome.refused(ErrorCode.MANIFEST_UNKNOWN, "no manifest " + digest + " in repository " + repository, digest);
+        }
+        repo.tags().values().removeIf(digest::equals);
+        dropIfEmpty(repository, repo);
+        return Outcome.ok();
+    }
+
+    Outcome deleteTag(String repository, String tag) {
+        Repository repo = repositories.get(repository);
+        if (repo == null || repo.tags().remove(tag) == null) {
+            return Outcome.refused(ErrorCode.MANIFEST_UNKNOWN, "no tag " + tag + " in repository " + repository, tag);
+        }
+        dropIfEmpty(repository, repo);
+        return Outcome.ok();
+    }
+
+    Outcome deleteBlob(String repository, String digest) {
+        Repository repo = repositories.get(repository);
+        if (repo == null || !repo.blobs().remove(digest)) {
+            return Outcome.refused(ErrorCode.BLOB_UNKNOWN, "no blob " + digest + " in repository " + repository, digest);
+        }
+        dropIfEmpty(repository, repo);
+        return Outcome.ok();
+    }
+
+    // ---- reads ----
+
+    /** A manifest by tag or by digest. */
+    public Optional<ManifestRecord> manifest(String repository, String reference) {
+        Repository repo = repositories.get(repository);
+        if (repo == null) {
+            return Optional.empty();
+        }
+        String digest = reference.contains(":") ? reference : repo.tags().get(reference);
+        return Optional.ofNullable(digest == null ? null : repo.manifests().get(digest));
+    }
+
+    /** A blob as seen from a repository: present only when linked there. */
+    public Optional<BlobRecord> blob(String repository, String digest) {
+        Repository repo = repositories.get(repository);
+        return repo != null && repo.blobs().contains(digest) ? Optional.ofNullable(blobs.get(digest)) : Optional.empty();
+    }
+
+    public Optional<BlobRecord> blob(String digest) {
+        return Optional.ofNullable(blobs.get(digest));
+    }
+
+    /** Tags after {@code last} (exclusive, when given), at most {@code n} (all when negative). */
+    public Optional<TagPage> tags(String repository, int n, String last) {
+        Repository repo = repositories.get(repository);
+        if (repo == null) {
+            return Optional.empty();
+        }
+        Iterator<String> it = (last == null ? repo.tags().navigableKeySet() : repo.tags().navigableKeySet().tailSet(last, false)).iterator();
+        List<String> page = new ArrayList<>();
+        while (it.hasNext() && (n < 0 || page.size() < n)) {
+            page.add(it.next());
+        }
+        return Optional.of(new TagPage(repository, page, it.hasNext()));
+    }
+
+    public ReferrerList referrers(String repository, String subject, String artifactType) {
+        Repository repo = repositories.get(repository);
+        List<Referrer> found = new ArrayList<>();
+        if (repo != null) {
+            for (ManifestRecord m : repo.manifests().values()) {
+                if (subject.equals(m.subject()) && (artifactType == null || artifactType.equals(m.artifactType()))) {
+                    found.add(new Referrer(m.mediaType(), m.digest(), m.content().length, m.artifactType(), m.annotations()));
+                }
+            }
+        }
+        return new ReferrerList(found);
+    }
+
+    public NodeList nodes() {
+        return new NodeList(List.copyOf(nodes.values()));
+    }
+
+    /** Blobs held by fewer than {@code factor} nodes, at most {@code limit}, in digest order. */
+    public BlobList underReplicated(int factor, int limit) {
+        List<BlobRecord> found = new ArrayList<>();
+        for (BlobRecord b : blobs.values()) {
+            if (found.size() >= limit) {
+                break;
+            }
+            if (b.holders().size() < factor) {
+                found.add(b);
+            }
+        }
+        return new BlobList(found);
+    }
+
+    public Optional<UploadResult> upload(String id) {
+        return Optional.ofNullable(uploads.get(id));
+    }
+
+    public Status status() {
+        int manifests = 0;
+        int tags = 0;
+        for (Repository r : repositories.values()) {
+            manifests += r.manifests().size();
+            tags += r.tags().size();
+        }
+        return new Status(repositories.size(), blobs.size(), manifests, tags, nodes.size());
+    }
+
+    // ---- snapshots ----
+
+    /** Writes the whole model as JSON; the stream is flushed but left open for the caller to fsync. */
+    public void writeSnapshot(OutputStream out) throws IOException {
+        Json.MAPPER.writer().without(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET)
+                .writeValue(out, new Image(repositories, blobs, nodes, List.copyOf(uploads.values())));
+        out.flush();
+    }
+
+    /** Replaces this model's whole state with a snapshot's. */
+    public void readSnapshot(InputStream in) throws IOException {
+        Image image = Json.MAPPER.readValue(in, Image.class);
+        clear();
+        image.repositories().forEach((name, r) -> repositories.put(name,
+                new Repository(new TreeMap<>(r.tags()), new TreeMap<>(r.manifests()), new TreeSet<>(r.blobs()))));
+        blobs.putAll(image.blobs());
+        nodes.putAll(image.nodes());
+        image.uploads().forEach(u -> uploads.put(u.id(), u));
+    }
+
+    public void clear() {
+        repositories.clear();
+        blobs.clear();
+        nodes.clear();
+        uploads.clear();
+    }
+
+    private void addHolders(String digest, long size, List<String> holders) {
+        TreeSet<String> all = new TreeSet<>(holders);
+        BlobRecord existing = blobs.get(digest);
+        if (existing != null) {
+            all.addAll(existing.holders());
+        }
+        blobs.put(digest, new BlobRecord(digest, size, List.copyOf(all)));
+    }
+
+    private void dropIfEmpty(String name, Repository repo) {
+        if (repo.isEmpty()) {
+            repositories.remove(name);
+        }
+    }
+
+    private void trimUploads() {
+        Iterator<String> oldest = uploads.keySet().iterator();
+        while (uploads.size() > REMEMBERED_UPLOADS && oldest.hasNext()) {
+            oldest.next();
+            oldest.remove();
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package dev.layerfs.imaged.meta;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import dev.layerfs.imaged.meta.Answers.BlobList;
+import dev.layerfs.imaged.meta.Answers.NodeList;
+import dev.layerfs.imaged.meta.Answers.ReferrerList;
+import dev.layerfs.imaged.meta.Answers.Status;
+import dev.layerfs.imaged.meta.Answers.TagPage;
+import dev.layerfs.imaged.meta.Answers.UploadResult;
+
+/** A read of the metadata; answers null when there is nothing to find. */
+@JsonTypeInfo(use = JsonTypeInfo.Id.SIMPLE_NAME, property = "type")
+@JsonSubTypes({
+        @JsonSubTypes.Type(Query.GetManifest.class),
+        @JsonSubTypes.Type(Query.GetBlob.class),
+        @JsonSubTypes.Type(Query.FindBlob.class),
+        @JsonSubTypes.Type(Query.ListTags.class),
+        @JsonSubTypes.Type(Query.ListReferrers.class),
+        @JsonSubTypes.Type(Query.ListNodes.class),
+        @JsonSubTypes.Type(Query.UnderReplicated.class),
+        @JsonSubTypes.Type(Query.GetUpload.class),
+        @JsonSubTypes.Type(Query.GetStatus.class),
+})
+public sealed interface Query<T> {
+
+    T answer(Metadata metadata);
+
+    Class<T> answerType();
+
+    /** By tag or digest. */
+    record GetManifest(String repository, String reference) implements Query<ManifestRecord> {
+        public ManifestRecord answer(Metadata m) {
+            return m.manifest(repository, reference).orElse(null);
+        }
+
+        public Class<ManifestRecord> answerType() {
+            return ManifestRecord.class;
+        }
+    }
+
+    /** A blob linked into a repository. */
+    record GetBlob(String repository, String digest) implements Query<BlobRecord> {
+        public BlobRecord answer(Metadata m) {
+            return m.blob(repository, digest).orElse(null);
+        }
+
+        public Class<BlobRecord> answerType() {
+            return BlobRecord.class;
+        }
+    }
+
+    /** A blob in any repository (for node-to-node copies). */
+    record FindBlob(String digest) implements Query<BlobRecord> {
+        public BlobRecord answer(Metadata m) {
+            return m.blob(digest).orElse(null);
+        }
+
+        public Class<BlobRecord> answerType() {
+            return BlobRecord.class;
+        }
+    }
+
+    record ListTags(String repository, int n, String last) implements Query<TagPage> {
+        public TagPage answer(Metadata m) {
+            return m.tags(repository, n, last).orElse(null);
+        }
+
+        public Class<TagPage> answerType() {
+            return TagPage.class;
+        }
+    }
+
+    record ListReferrers(String repository, String subject, String artifactType) implements Query<ReferrerList> {
+        public ReferrerList answer(Metadata m) {
+            return m.referrers(repository, subject, artifactType);
+        }
+
+        public Class<ReferrerList> answerType() {
+            return ReferrerList.class;
+        }
+    }
+
+    record ListNodes() implements Query<NodeList> {
+        public NodeList answer(Metadata m) {
+            return m.nodes();
+        }
+
+        public Class<NodeList> answerType() {
+            return NodeList.class;
+        }
+    }
+
+    record UnderReplicated(int factor, int limit) implements Query<BlobList> {
+        public BlobList answer(Metadata m) {
+            return m.underReplicated(factor, limit);
+        }
+
+        public Class<BlobList> answerType() {
+            return BlobList.class;
+        }
+    }
+
+    record GetUpload(String id) implements Query<UploadResult> {
+        public UploadResult answer(Metadata m) {
+            return m.upload(id).orElse(null);
+        }
+
+        public Class<UploadResult> answerType() {
+            return UploadResult.class;
+        }
+    }
+
+    record GetStatus() implements Query<Status> {
+        public Status answer(Metadata m) {
+            return m.status();
+        }
+
+        public Class<Status> answerType() {
+            return Status.class;
+        }
+    }
+}

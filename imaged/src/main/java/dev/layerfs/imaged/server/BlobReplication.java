@@ -1,0 +1,258 @@
+package dev.layerfs.imaged.server;
+
+import dev.layerfs.imaged.blob.BlobStore;
+import dev.layerfs.imaged.meta.BlobRecord;
+import dev.layerfs.imaged.meta.Command.AddHolders;
+import dev.layerfs.imaged.meta.MetadataService;
+import dev.layerfs.imaged.meta.NodeRecord;
+import dev.layerfs.imaged.meta.Query.ListNodes;
+import dev.layerfs.imaged.meta.Query.UnderReplicated;
+import dev.layerfs.imaged.oci.Digest;
+import dev.layerfs.imaged.oci.ErrorCode;
+import dev.layerfs.imaged.oci.RegistryException;
+import java.io.Closeable;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps blob bytes on enough nodes. The ack rule: a pushed blob is acknowledged only when it is
+ * durable on a majority of the cluster (this node plus majority-1 peers), so losing any minority
+ * of nodes loses no acknowledged blob. Copies beyond the majority continue in the background, and
+ * the Raft leader periodically re-copies blobs held by fewer than the replication factor. A node
+ * asked for a blob it lacks fetches it from a holder first.
+ */
+public final class BlobReplication implements Closeable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BlobReplication.class);
+
+    private final String self;
+    private final int majority;
+    private final int factor;
+    private final MetadataService meta;
+    private final BlobStore store;
+    private final PeerBlobClient peers;
+    private final ExecutorService copies = Executors.newCachedThreadPool(daemon("blob-copy"));
+    private final ScheduledExecutorService repairs = Executors.newSingleThreadScheduledExecutor(daemon("blob-repair"));
+
+    public BlobReplication(String self, int clusterSize, int factor, MetadataService meta, BlobStore store, PeerBlobClient peers) {
+        this.self = self;
+        this.majority = clusterSize / 2 + 1;
+        this.factor = Math.max(1, Math.min(factor, clusterSize));
+        this.meta = meta;
+        this.store = store;
+        this.peers = peers;
+    }
+
+    public int factor() {
+        return factor;
+    }
+
+    /** Starts the background repair loop; it acts only while {@code isLeader} says so. */
+    public void startRepairs(BooleanSupplier isLeader, long periodMillis) {
+        repairs.scheduleWithFixedDelay(() -> {
+            try {
+                if (isLeader.getAsBoolean()) {
+                    repairOnce();
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("blob repair round failed: {}", e.getMessage());
+            }
+        }, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Copies a locally durable blob to peers until a majority holds it, and returns the holders
+     * (this node first). Throws UNAVAILABLE when too few peers can take it.
+     */
+    public List<String> replicateForAck(Digest digest) {
+        int needed = majority - 1;
+        int wanted = Math.max(needed, factor - 1);
+        List<String> holders = new ArrayList<>(List.of(self));
+        if (wanted == 0) {
+            return holders;
+        }
+        Path file = store.find(digest).orElseThrow(() -> new IllegalStateException("blob " + digest + " is not local"));
+        Deque<NodeRecord> untried = new ArrayDeque<>(otherNodes());
+        ExecutorCompletionService<NodeRecord> done = new ExecutorCompletionService<>(copies);
+        int inFlight = 0;
+        while (inFlight < wanted && !untried.isEmpty()) {
+            submitCopy(done, untried.poll(), digest, file);
+            inFlight++;
+        }
+        List<String> failures = new ArrayList<>();
+        while (holders.size() - 1 < needed) {
+            if (inFlight == 0) {
+                throw new RegistryException(ErrorCode.UNAVAILABLE, ErrorCode.UNAVAILABLE.status(),
+                        "blob " + digest + " reached " + holders.size() + " of the " + majority
+                                + " nodes needed for durability; failures: " + failures, digest.toString());
+            }
+            Future<NodeRecord> f = take(done);
+            inFlight--;
+            try {
+                holders.add(f.get().id());
+            } catch (ExecutionException e) {
+                failures.add(e.getCause().getMessage());
+                if (!untried.isEmpty()) {
+                    submitCopy(done, untried.poll(), digest, file);
+                    inFlight++;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RegistryException(ErrorCode.UNAVAILABLE, "interrupted while replicating " + digest);
+            }
+        }
+        if (inFlight > 0) {
+            recordLateCopies(done, inFlight, digest);
+        }
+        return holders;
+    }
+
+    /** The local file of a blob, fetched from a holder first when this node lacks it. */
+    public Path ensureLocal(BlobRecord blob) {
+        Digest digest = Digest.parse(blob.digest());
+        Optional<Path> local = store.find(digest);
+        if (local.isPresent()) {
+            return local.get();
+        }
+        Map<String, NodeRecord> nodes = nodesById();
+        List<String> failures = new ArrayList<>();
+        for (String holder : blob.holders()) {
+            NodeRecord node = nodes.get(holder);
+            if (holder.equals(self) || node == null) {
+                continue;
+            }
+            try {
+                if (peers.fetch(node, digest, blob.size(), store).isPresent()) {
+                    LOG.info("fetched blob {} from node {}", digest, holder);
+                    copies.submit(() -> addHolder(digest, self));
+                    return store.find(digest).orElseThrow();
+                }
+                failures.add(holder + ": does not have it");
+            } catch (Exception e) {
+                failures.add(e.getMessage());
+            }
+        }
+        throw new RegistryException(ErrorCode.UNAVAILABLE, ErrorCode.UNAVAILABLE.status(),
+                "no holder of blob " + digest + " could deliver it: " + failures, digest.toString());
+    }
+
+    /** One repair round: bring under-replicated blobs to the replication factor. */
+    public void repairOnce() {
+        List<BlobRecord> under = meta.read(new UnderReplicated(factor, 100)).orElseThrow().blobs();
+        if (under.isEmpty()) {
+            return;
+        }
+        List<NodeRecord> others = otherNodes();
+        for (BlobRecord blob : under) {
+            try {
+                Path file = ensureLocal(blob);
+                Digest digest = Digest.parse(blob.digest());
+                List<String> holders = new ArrayList<>(blob.holders());
+                if (!holders.contains(self)) {
+                    holders.add(self);
+                }
+                for (NodeRecord node : others) {
+                    if (holders.size() >= factor) {
+                        break;
+                    }
+                    if (holders.contains(node.id())) {
+                        continue;
+                    }
+                    try {
+                        peers.push(node, digest, file);
+                        holders.add(node.id());
+                        LOG.info("re-replicated blob {} to node {}", digest, node.id());
+                    } catch (Exception e) {
+                        LOG.debug("repair copy of {} to {} failed: {}", digest, node.id(), e.getMessage());
+                    }
+                }
+                if (holders.size() > blob.holders().size()) {
+                    meta.submit(new AddHolders(blob.digest(), holders));
+                }
+            } catch (RuntimeException e) {
+                LOG.debug("repair of blob {} failed: {}", blob.digest(), e.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        repairs.shutdownNow();
+        copies.shutdownNow();
+    }
+
+    private void submitCopy(ExecutorCompletionService<NodeRecord> done, NodeRecord node, Digest digest, Path file) {
+        done.submit(() -> {
+            peers.push(node, digest, file);
+            return node;
+        });
+    }
+
+    /** Copies still running after the ack: record their holders as they finish. */
+    private void recordLateCopies(ExecutorCompletionService<NodeRecord> done, int inFlight, Digest digest) {
+        copies.submit(() -> {
+            for (int i = 0; i < inFlight; i++) {
+                try {
+                    addHolder(digest, done.take().get().id());
+                } catch (ExecutionException e) {
+                    LOG.info("background copy of {} failed (repair will retry): {}", digest, e.getCause().getMessage());
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+    }
+
+    private void addHolder(Digest digest, String node) {
+        try {
+            meta.submit(new AddHolders(digest.toString(), List.of(node)));
+        } catch (RuntimeException e) {
+            LOG.info("could not record node {} as holder of {} (repair will retry): {}", node, digest, e.getMessage());
+        }
+    }
+
+    private List<NodeRecord> otherNodes() {
+        return meta.read(new ListNodes()).orElseThrow().nodes().stream()
+                .filter(n -> !n.id().equals(self))
+                .toList();
+    }
+
+    private Map<String, NodeRecord> nodesById() {
+        return meta.read(new ListNodes()).orElseThrow().nodes().stream()
+                .collect(Collectors.toMap(NodeRecord::id, Function.identity()));
+    }
+
+    private static <T> Future<T> take(ExecutorCompletionService<T> done) {
+        try {
+            return done.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RegistryException(ErrorCode.UNAVAILABLE, "interrupted while replicating");
+        }
+    }
+
+    static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

@@ -1,0 +1,76 @@
+package dev.layerfs.imaged.server;
+
+import dev.layerfs.imaged.cluster.ClusterSpec;
+import dev.layerfs.imaged.cluster.RaftTuning;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * A plain entry point for one node, used by the multi-process tests and by hand:
+ * {@code --id ID --peers id=host:port,... --listen host:port --data DIR
+ * [--replication N] [--snapshot-threshold N] [--repair-period-ms N]}.
+ * The {@code imaged serve} command is the user-facing launcher for the same server.
+ */
+public final class ImagedMain {
+
+    private ImagedMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        ServerConfig config;
+        try {
+            config = parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("imaged: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        runUntilShutdown(new ImagedServer(config));
+    }
+
+    /** Starts the server and blocks until the JVM is asked to stop (SIGTERM, SIGINT). */
+    public static void runUntilShutdown(ImagedServer server) throws Exception {
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "imaged-shutdown"));
+        server.start();
+        stopped.await();
+    }
+
+    static ServerConfig parse(String[] args) {
+        String id = null;
+        String peers = null;
+        String listen = ServerConfig.DEFAULT_LISTEN;
+        String data = null;
+        int replication = 0;
+        long snapshotThreshold = RaftTuning.DEFAULT.snapshotThreshold();
+        long repairPeriod = 10_000;
+        for (int i = 0; i < args.length; i++) {
+            String value = i + 1 < args.length ? args[i + 1] : null;
+            if (value == null) {
+                throw new IllegalArgumentException("option " + args[i] + " needs a value");
+            }
+            switch (args[i]) {
+                case "--id" -> id = value;
+                case "--peers" -> peers = value;
+                case "--listen" -> listen = value;
+                case "--data" -> data = value;
+                case "--replication" -> replication = Integer.parseInt(value);
+                case "--snapshot-threshold" -> snapshotThreshold = Long.parseLong(value);
+                case "--repair-period-ms" -> repairPeriod = Long.parseLong(value);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+            i++;
+        }
+        if (id == null || peers == null || data == null) {
+            throw new IllegalArgumentException("--id, --peers and --data are required");
+        }
+        InetSocketAddress http = ClusterSpec.parseAddress(listen, "--listen");
+        RaftTuning tuning = snapshotThreshold == RaftTuning.DEFAULT.snapshotThreshold()
+                ? RaftTuning.DEFAULT : RaftTuning.aggressive(snapshotThreshold);
+        return new ServerConfig(ClusterSpec.parse(id, peers), http, Path.of(data), replication, tuning, repairPeriod);
+    }
+}

@@ -1,0 +1,124 @@
+package dev.layerfs.imaged.server;
+
+import dev.layerfs.imaged.blob.BlobStore;
+import dev.layerfs.imaged.blob.Uploads;
+import dev.layerfs.imaged.cluster.RaftMetadataClient;
+import dev.layerfs.imaged.cluster.RaftNode;
+import dev.layerfs.imaged.http.HttpServer;
+import dev.layerfs.imaged.http.RegistryHandler;
+import dev.layerfs.imaged.meta.Command.RegisterNode;
+import dev.layerfs.imaged.meta.Query.GetStatus;
+import dev.layerfs.imaged.meta.ReadMode;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One imaged node, assembled: blob store and upload sessions under {@code <data>/blobs}, the Raft
+ * member under {@code <data>/raft}, the Raft client the registry writes through, blob replication,
+ * and the HTTP API. Start, then close on shutdown (in reverse order).
+ */
+public final class ImagedServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ImagedServer.class);
+
+    /** Upload sessions idle this long are dropped at startup. */
+    static final Duration ABANDONED_UPLOAD = Duration.ofDays(7);
+
+    private final ServerConfig config;
+    private RaftNode raft;
+    private RaftMetadataClient meta;
+    private BlobReplication replication;
+    private HttpServer http;
+    private Thread registration;
+
+    public ImagedServer(ServerConfig config) {
+        this.config = config;
+    }
+
+    public void start() throws Exception {
+        Path data = ServerConfig.prepareDataDir(config.dataDir());
+        String self = config.cluster().self();
+        BlobStore store = new BlobStore(data.resolve("blobs"));
+        Uploads uploads = new Uploads(store, self);
+        int abandoned = uploads.purgeOlderThan(ABANDONED_UPLOAD);
+        if (abandoned > 0) {
+            LOG.info("node {}: dropped {} upload sessions idle for more than {}", self, abandoned, ABANDONED_UPLOAD);
+        }
+        raft = new RaftNode(config.cluster(), data.resolve("raft"), config.tuning());
+        raft.start();
+        meta = new RaftMetadataClient(raft);
+        replication = new BlobReplication(self, config.cluster().size(), config.effectiveReplicationFactor(),
+                meta, store, new PeerBlobClient());
+        Registry registry = new Registry(meta, store, uploads, replication);
+        http = new HttpServer(config.listen(), new RegistryHandler(self, registry, store, meta, this::status));
+        http.start();
+        LOG.info("node {}: registry API on http://{}:{}, data in {}, replication factor {}", self,
+                config.listen().getHostString(), http.port(), data, replication.factor());
+        registration = new Thread(this::register, "register-node");
+        registration.setDaemon(true);
+        registration.start();
+        replication.startRepairs(raft::isLeader, config.repairPeriodMillis());
+    }
+
+    /** Announces our HTTP address in the metadata; retried until a leader accepts it. */
+    private void register() {
+        String address = config.advertisedHttpAddress();
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                meta.submit(new RegisterNode(config.cluster().self(), address));
+                LOG.info("node {}: registered HTTP address {}", config.cluster().self(), address);
+                return;
+            } catch (RuntimeException e) {
+                LOG.info("node {}: cannot register yet ({}), retrying", config.cluster().self(), e.getMessage());
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+    }
+
+    public InetSocketAddress httpAddress() {
+        return new InetSocketAddress(config.listen().getHostString(), http.port());
+    }
+
+    /** What {@code /internal/status} reports: role, applied index and local counts. */
+    public Object status() {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("node", config.cluster().self());
+        s.put("leader", raft.isLeader());
+        s.put("appliedIndex", raft.lastAppliedIndex());
+        s.put("metadata", meta.read(new GetStatus(), ReadMode.LOCAL).orElse(null));
+        return s;
+    }
+
+    @Override
+    public void close() {
+        LOG.info("node {}: shutting down", config.cluster().self());
+        if (registration != null) {
+            registration.interrupt();
+        }
+        closeQuietly("HTTP server", http);
+        closeQuietly("blob replication", replication);
+        closeQuietly("Raft client", meta);
+        closeQuietly("Raft server", raft);
+        LOG.info("node {}: stopped", config.cluster().self());
+    }
+
+    private static void closeQuietly(String what, AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.warn("closing {} failed: {}", what, e.toString());
+        }
+    }
+}

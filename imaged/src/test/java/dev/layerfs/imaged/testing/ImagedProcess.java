@@ -1,0 +1,150 @@
+package dev.layerfs.imaged.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.layerfs.imaged.meta.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * One imaged node as a separate JVM ({@code java -cp <test class path> ImagedMain ...}), its
+ * output appended to {@code <data>.log}. Tests start, SIGTERM, SIGKILL and restart it.
+ */
+public final class ImagedProcess implements AutoCloseable {
+
+    private final String id;
+    private final String peers;
+    private final int httpPort;
+    private final Path data;
+    private final Path log;
+    private final List<String> extraArgs;
+    private Process process;
+
+    public ImagedProcess(String id, String peers, int httpPort, Path data, List<String> extraArgs) {
+        this.id = id;
+        this.peers = peers;
+        this.httpPort = httpPort;
+        this.data = data;
+        this.log = data.resolveSibling(data.getFileName() + ".log");
+        this.extraArgs = List.copyOf(extraArgs);
+    }
+
+    public static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public Path data() {
+        return data;
+    }
+
+    public String httpAddress() {
+        return "127.0.0.1:" + httpPort;
+    }
+
+    public RegistryClient client() {
+        return new RegistryClient(httpAddress());
+    }
+
+    public ImagedProcess start() throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
+                "-Dorg.slf4j.simpleLogger.showDateTime=true",
+                "-Dorg.slf4j.simpleLogger.log.org.apache.ratis=warn",
+                "-cp", System.getProperty("java.class.path"),
+                "dev.layerfs.imaged.server.ImagedMain",
+                "--id", id, "--peers", peers, "--listen", httpAddress(), "--data", data.toString()));
+        cmd.addAll(extraArgs);
+        Files.writeString(log, "=== start " + Instant.now() + " " + String.join(" ", cmd) + "\n",
+                StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        process = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        return this;
+    }
+
+    /** Waits until the HTTP API answers. */
+    public ImagedProcess awaitHttp(Duration timeout) {
+        await(timeout, "node " + id + " HTTP API", () -> {
+            try {
+                return client().get("/v2/").statusCode() == 200;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        return this;
+    }
+
+    public JsonNode status() throws IOException {
+        HttpResponse<byte[]> r = client().get("/internal/status");
+        return Json.MAPPER.readTree(r.body());
+    }
+
+    public boolean isLeader() {
+        try {
+            return process != null && process.isAlive() && status().get("leader").asBoolean();
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    public void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(20, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM and wait for a clean exit; returns the exit status. */
+    public int stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+            return -1;
+        }
+        return process.exitValue();
+    }
+
+    public String log() throws IOException {
+        return Files.readString(log, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+            process.waitFor(20, TimeUnit.SECONDS);
+        }
+    }
+
+    public static void await(Duration timeout, String what, BooleanSupplier condition) {
+        Instant deadline = Instant.now().plus(timeout);
+        while (!condition.getAsBoolean()) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting for " + what);
+            }
+        }
+    }
+}
