@@ -99,4 +99,16 @@ class ServeCommandTest {
             p.destroyForcibly();
         }
     }
+
+    @Test
+    @Timeout(90)
+    void aBusyHttpPortFailsWithOneLineAndExits() throws Exception {
+        try (ServerSocket busy = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Process p = launch("--listen", "127.0.0.1:" + busy.getLocalPort(), "--data", dir.resolve("d").toString());
+            String out = finish(p);
+            assertEquals(1, p.exitValue(), out);
+            String last = out.lines().reduce((a, b) -> b).orElse("");
+            assertTrue(last.startsWith("imaged: ") && last.contains(String.valueOf(busy.getLocalPort())), out);
+        }
+    }
 }
