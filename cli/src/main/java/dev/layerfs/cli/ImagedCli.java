@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         description = "OCI image registry with Raft-replicated metadata, and LXC containers from its images.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                dev.layerfs.cli.imaged.ServeCommand.class,
                 dev.layerfs.cli.imaged.PushCommand.class,
                 dev.layerfs.cli.imaged.PullCommand.class,
                 dev.layerfs.cli.lxc.LxcCommand.class,

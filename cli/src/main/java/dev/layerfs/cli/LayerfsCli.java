@@ -10,6 +10,8 @@ import picocli.CommandLine.Command;
         description = "AUFS-compatible union filesystem over FUSE.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                dev.layerfs.cli.layerfs.MountCommand.class,
+                dev.layerfs.cli.layerfs.UmountCommand.class,
                 dev.layerfs.cli.lxc.LxcConfigCommand.class,
         })
 public final class LayerfsCli {

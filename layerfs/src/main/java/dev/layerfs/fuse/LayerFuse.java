@@ -1,5 +1,6 @@
 package dev.layerfs.fuse;
 
+import dev.layerfs.sys.Errno;
 import dev.layerfs.union.Caller;
 import dev.layerfs.union.UnionFs;
 import dev.layerfs.union.UnionPath;
@@ -21,15 +22,19 @@ import ru.serce.jnrfuse.struct.Timespec;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * The jnr-fuse switchboard: each callback translates its arguments, calls {@link UnionFs} and
- * turns the outcome into libfuse's convention (0, a byte count, or a negative errno via
- * {@link Errors}). No union logic lives here. Callbacks not overridden (flush, access, lock)
- * answer ENOSYS, which tells the kernel to stop asking: one round trip saved per close.
+ * turns the outcome into libfuse's convention (0 or a byte count, or a negative errno from
+ * {@link Errors}). No union logic lives here. Callbacks not overridden (flush, access, lock,
+ * opendir) answer ENOSYS, which tells the kernel to stop asking: one round trip saved per close.
  */
 public final class LayerFuse extends FuseStubFS {
+
+    /** One operation; its failure becomes an errno. */
+    private interface Op {
+        int run() throws Exception;
+    }
 
     private final UnionFs union;
     private final XattrProbes probes;
@@ -48,224 +53,219 @@ public final class LayerFuse extends FuseStubFS {
         }
     }
 
+    private static int call(String op, String path, Op body) {
+        try {
+            return body.run();
+        } catch (Exception e) {
+            return Errors.errno(op, path, e);
+        }
+    }
+
     private Caller caller() {
         FuseContext ctx = getContext();
         return new Caller((int) ctx.uid.get(), (int) ctx.gid.get());
     }
 
+    private static UnionPath p(String path) {
+        return UnionPath.of(path);
+    }
+
+    // ---- attributes ----
+
     @Override
     public int getattr(String path, FileStat stat) {
-        try {
-            StatFiller.fill(union.getattr(UnionPath.of(path)), stat);
+        return call("getattr", path, () -> {
+            StatFiller.fill(union.getattr(p(path)), stat);
             return 0;
-        } catch (Exception e) {
-            return Errors.errno("getattr", path, e);
-        }
+        });
     }
 
     @Override
     public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
-        try {
+        return call("fgetattr", path, () -> {
             StatFiller.fill(union.fgetattr(fi.fh.get()), stat);
             return 0;
-        } catch (Exception e) {
-            return Errors.errno("fgetattr", path, e);
-        }
-    }
-
-    @Override
-    public int readlink(String path, Pointer buf, @size_t long size) {
-        try {
-            byte[] target = union.readlink(UnionPath.of(path));
-            int n = (int) Math.min(target.length, size - 1);
-            buf.put(0, target, 0, n);
-            buf.putByte(n, (byte) 0);
-            return 0;
-        } catch (Exception e) {
-            return Errors.errno("readlink", path, e);
-        }
-    }
-
-    @Override
-    public int mknod(String path, @mode_t long mode, @dev_t long rdev) {
-        try {
-            union.mknod(UnionPath.of(path), (int) mode, rdev, caller());
-            probes.forget(path);
-            return 0;
-        } catch (Exception e) {
-            return Errors.errno("mknod", path, e);
-        }
-    }
-
-    @Override
-    public int mkdir(String path, @mode_t long mode) {
-        try {
-            union.mkdir(UnionPath.of(path), (int) mode, caller());
-            probes.forget(path);
-            return 0;
-        } catch (Exception e) {
-            return Errors.errno("mkdir", path, e);
-        }
-    }
-
-    @Override
-    public int unlink(String path) {
-        try {
-            union.unlink(UnionPath.of(path));
-            probes.forget(path);
-            return 0;
-        } catch (Exception e) {
-            return Errors.errno("unlink", path, e);
-        }
-    }
-
-    @Override
-    public int rmdir(String path) {
-        try {
-            union.rmdir(UnionPath.of(path));
-            probes.forget(path);
-            return 0;
-        } catch (Exception e) {
-            return Errors.errno("rmdir", path, e);
-        }
-    }
-
-    @Override
-    public int symlink(String target, String linkPath) {
-        try {
-            union.symlink(target, UnionPath.of(linkPath), caller());
-            probes.forget(linkPath);
-            return 0;
-        } catch (Exception e) {
-            return Errors.errno("symlink", linkPath, e);
-        }
-    }
-
-    @Override
-    public int rename(String from, String to) {
-        try {
-            union.rename(UnionPath.of(from), UnionPath.of(to));
-            probes.forget();
-            return 0;
-        } catch (Exception e) {
-            return Errors.errno("rename", from + " -> " + to, e);
-        }
-    }
-
-    @Override
-    public int link(String from, String to) {
-        try {
-            union.link(UnionPath.of(from), UnionPath.of(to));
-            probes.forget(to);
-            return 0;
-        } catch (Exception e) {
-            return Errors.errno("link", from + " -> " + to, e);
-        }
+        });
     }
 
     @Override
     public int chmod(String path, @mode_t long mode) {
-        try {
-            union.chmod(UnionPath.of(path), (int) mode);
+        return call("chmod", path, () -> {
+            union.chmod(p(path), (int) mode);
             return 0;
-        } catch (Exception e) {
-            return Errors.errno("chmod", path, e);
-        }
+        });
     }
 
     @Override
     public int chown(String path, @uid_t long uid, @gid_t long gid) {
-        try {
-            union.chown(UnionPath.of(path), (int) uid, (int) gid);
+        return call("chown", path, () -> {
+            union.chown(p(path), (int) uid, (int) gid);
             return 0;
-        } catch (Exception e) {
-            return Errors.errno("chown", path, e);
-        }
+        });
+    }
+
+    @Override
+    public int utimens(String path, Timespec[] ts) {
+        return call("utimens", path, () -> {
+            union.utimens(p(path), new long[] {ts[0].tv_sec.get(), ts[0].tv_nsec.longValue(),
+                    ts[1].tv_sec.get(), ts[1].tv_nsec.longValue()});
+            return 0;
+        });
     }
 
     @Override
     public int truncate(String path, @off_t long size) {
-        try {
-            union.truncate(UnionPath.of(path), size);
+        return call("truncate", path, () -> {
+            union.truncate(p(path), size);
             return 0;
-        } catch (Exception e) {
-            return Errors.errno("truncate", path, e);
-        }
+        });
     }
 
     @Override
     public int ftruncate(String path, @off_t long size, FuseFileInfo fi) {
-        try {
+        return call("ftruncate", path, () -> {
             union.ftruncate(fi.fh.get(), size);
             return 0;
-        } catch (Exception e) {
-            return Errors.errno("ftruncate", path, e);
-        }
+        });
     }
 
     @Override
-    public int utimens(String path, Timespec[] timespec) {
-        try {
-            long[] times = {timespec[0].tv_sec.get(), timespec[0].tv_nsec.longValue(),
-                    timespec[1].tv_sec.get(), timespec[1].tv_nsec.longValue()};
-            union.utimens(UnionPath.of(path), times);
+    public int statfs(String path, Statvfs stbuf) {
+        return call("statfs", path, () -> {
+            union.statfs(Struct.getMemory(stbuf));
             return 0;
-        } catch (Exception e) {
-            return Errors.errno("utimens", path, e);
-        }
+        });
     }
+
+    // ---- names ----
+
+    @Override
+    public int readlink(String path, Pointer buf, @size_t long size) {
+        return call("readlink", path, () -> {
+            byte[] target = union.readlink(p(path));
+            int n = (int) Math.min(target.length, size - 1);
+            buf.put(0, target, 0, n);
+            buf.putByte(n, (byte) 0);
+            return 0;
+        });
+    }
+
+    @Override
+    public int mknod(String path, @mode_t long mode, @dev_t long rdev) {
+        return call("mknod", path, () -> {
+            union.mknod(p(path), (int) mode, rdev, caller());
+            probes.forget(path);
+            return 0;
+        });
+    }
+
+    @Override
+    public int mkdir(String path, @mode_t long mode) {
+        return call("mkdir", path, () -> {
+            union.mkdir(p(path), (int) mode, caller());
+            probes.forget(path);
+            return 0;
+        });
+    }
+
+    @Override
+    public int symlink(String target, String linkPath) {
+        return call("symlink", linkPath, () -> {
+            union.symlink(target, p(linkPath), caller());
+            probes.forget(linkPath);
+            return 0;
+        });
+    }
+
+    @Override
+    public int link(String from, String to) {
+        return call("link", from + " -> " + to, () -> {
+            union.link(p(from), p(to));
+            probes.forget(to);
+            return 0;
+        });
+    }
+
+    @Override
+    public int unlink(String path) {
+        return call("unlink", path, () -> {
+            union.unlink(p(path));
+            probes.forget(path);
+            return 0;
+        });
+    }
+
+    @Override
+    public int rmdir(String path) {
+        return call("rmdir", path, () -> {
+            union.rmdir(p(path));
+            probes.forget(path);
+            return 0;
+        });
+    }
+
+    @Override
+    public int rename(String from, String to) {
+        return call("rename", from + " -> " + to, () -> {
+            union.rename(p(from), p(to));
+            probes.forget(); // a renamed directory moves a whole subtree of cached paths
+            return 0;
+        });
+    }
+
+    @Override
+    public int readdir(String path, Pointer buf, FuseFillDir filler, @off_t long offset, FuseFileInfo fi) {
+        return call("readdir", path, () -> {
+            filler.apply(buf, ".", null, 0);
+            filler.apply(buf, "..", null, 0);
+            for (String name : union.list(p(path))) {
+                if (filler.apply(buf, name, null, 0) != 0) {
+                    break;
+                }
+            }
+            return 0;
+        });
+    }
+
+    // ---- open files ----
 
     @Override
     public int open(String path, FuseFileInfo fi) {
-        try {
-            long handle = union.open(UnionPath.of(path), fi.flags.get());
+        return call("open", path, () -> {
+            long handle = union.open(p(path), fi.flags.get());
             fi.fh.set(handle);
             if (union.directIo(handle)) {
                 FileInfoBits.setDirectIo(fi);
             }
             return 0;
-        } catch (Exception e) {
-            return Errors.errno("open", path, e);
-        }
+        });
     }
 
     @Override
     public int create(String path, @mode_t long mode, FuseFileInfo fi) {
-        try {
-            fi.fh.set(union.create(UnionPath.of(path), (int) mode, fi.flags.get(), caller()));
+        return call("create", path, () -> {
+            fi.fh.set(union.create(p(path), (int) mode, fi.flags.get(), caller()));
             probes.forget(path);
             return 0;
-        } catch (Exception e) {
-            return Errors.errno("create", path, e);
-        }
+        });
     }
 
     @Override
     public int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
-        try {
-            return union.read(fi.fh.get(), buf, size, offset);
-        } catch (Exception e) {
-            return Errors.errno("read", path, e);
-        }
+        return call("read", path, () -> union.read(fi.fh.get(), buf, size, offset));
     }
 
     @Override
     public int write(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
-        try {
-            return union.write(fi.fh.get(), buf, size, offset);
-        } catch (Exception e) {
-            return Errors.errno("write", path, e);
-        }
+        return call("write", path, () -> union.write(fi.fh.get(), buf, size, offset));
     }
 
     @Override
     public int fsync(String path, int isdatasync, FuseFileInfo fi) {
-        try {
+        return call("fsync", path, () -> {
             union.fsync(fi.fh.get(), isdatasync != 0);
             return 0;
-        } catch (Exception e) {
-            return Errors.errno("fsync", path, e);
-        }
+        });
     }
 
     @Override
@@ -274,105 +274,56 @@ public final class LayerFuse extends FuseStubFS {
         return 0;
     }
 
-    @Override
-    public int statfs(String path, Statvfs stbuf) {
-        try {
-            union.statfs(Struct.getMemory(stbuf));
-            return 0;
-        } catch (Exception e) {
-            return Errors.errno("statfs", path, e);
-        }
-    }
-
-    @Override
-    public int opendir(String path, FuseFileInfo fi) {
-        return 0;
-    }
-
-    @Override
-    public int readdir(String path, Pointer buf, FuseFillDir filler, @off_t long offset, FuseFileInfo fi) {
-        try {
-            List<String> names = union.list(UnionPath.of(path));
-            filler.apply(buf, ".", null, 0);
-            filler.apply(buf, "..", null, 0);
-            for (String name : names) {
-                if (filler.apply(buf, name, null, 0) != 0) {
-                    break;
-                }
-            }
-            return 0;
-        } catch (Exception e) {
-            return Errors.errno("readdir", path, e);
-        }
-    }
-
-    @Override
-    public int releasedir(String path, FuseFileInfo fi) {
-        return 0;
-    }
+    // ---- extended attributes ----
 
     @Override
     public int getxattr(String path, String name, Pointer value, @size_t long size) {
-        try {
+        return call("getxattr", path, () -> {
             byte[] v = probes.get(path, name);
-            if (v == null) {
-                return -dev.layerfs.sys.Errno.ENODATA;
-            }
-            if (size == 0) {
-                return v.length;
-            }
-            if (v.length > size) {
-                return -dev.layerfs.sys.Errno.ERANGE;
-            }
-            value.put(0, v, 0, v.length);
-            return v.length;
-        } catch (Exception e) {
-            return Errors.errno("getxattr", path, e);
-        }
+            return v == null ? -Errno.ENODATA : copyOut(v, value, size);
+        });
     }
 
     @Override
     public int listxattr(String path, Pointer list, @size_t long size) {
-        try {
-            StringBuilder sb = new StringBuilder();
-            for (String n : union.listxattr(UnionPath.of(path))) {
-                sb.append(n).append('\0');
+        return call("listxattr", path, () -> {
+            StringBuilder names = new StringBuilder();
+            for (String n : union.listxattr(p(path))) {
+                names.append(n).append('\0');
             }
-            byte[] b = sb.toString().getBytes(StandardCharsets.UTF_8);
-            if (size == 0) {
-                return b.length;
-            }
-            if (b.length > size) {
-                return -dev.layerfs.sys.Errno.ERANGE;
-            }
-            list.put(0, b, 0, b.length);
-            return b.length;
-        } catch (Exception e) {
-            return Errors.errno("listxattr", path, e);
+            return copyOut(names.toString().getBytes(StandardCharsets.UTF_8), list, size);
+        });
+    }
+
+    /** libfuse's convention: size 0 asks for the length; too small a buffer is ERANGE. */
+    private static int copyOut(byte[] data, Pointer buf, long size) {
+        if (size == 0) {
+            return data.length;
         }
+        if (data.length > size) {
+            return -Errno.ERANGE;
+        }
+        buf.put(0, data, 0, data.length);
+        return data.length;
     }
 
     @Override
     public int setxattr(String path, String name, Pointer value, @size_t long size, int flags) {
-        try {
+        return call("setxattr", path, () -> {
             byte[] v = new byte[(int) size];
             value.get(0, v, 0, v.length);
-            union.setxattr(UnionPath.of(path), name, v, flags);
+            union.setxattr(p(path), name, v, flags);
             probes.forget(path);
             return 0;
-        } catch (Exception e) {
-            return Errors.errno("setxattr", path, e);
-        }
+        });
     }
 
     @Override
     public int removexattr(String path, String name) {
-        try {
-            union.removexattr(UnionPath.of(path), name);
+        return call("removexattr", path, () -> {
+            union.removexattr(p(path), name);
             probes.forget(path);
             return 0;
-        } catch (Exception e) {
-            return Errors.errno("removexattr", path, e);
-        }
+        });
     }
 }

@@ -7,6 +7,7 @@ import dev.layerfs.union.UnionPath;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Answers the extended attribute requests the kernel makes on its own (security.capability
@@ -24,6 +25,8 @@ final class XattrProbes {
 
     private final UnionFs union;
     private final ConcurrentHashMap<String, List<String>> namesByPath = new ConcurrentHashMap<>();
+    /** Bumped by every forget, so a listing taken while a change happened is not kept. */
+    private final AtomicLong changes = new AtomicLong();
 
     XattrProbes(UnionFs union) {
         this.union = union;
@@ -34,11 +37,15 @@ final class XattrProbes {
         if (PROBED.contains(name)) {
             List<String> names = namesByPath.get(path);
             if (names == null) {
+                long before = changes.get();
                 names = union.listxattr(p);
                 if (namesByPath.size() > MAX_ENTRIES) {
                     namesByPath.clear();
                 }
                 namesByPath.put(path, names);
+                if (changes.get() != before) {
+                    namesByPath.remove(path); // changed meanwhile: the listing may be stale
+                }
             }
             if (!names.contains(name)) {
                 return null;
@@ -48,10 +55,12 @@ final class XattrProbes {
     }
 
     void forget(String path) {
+        changes.incrementAndGet();
         namesByPath.remove(path);
     }
 
     void forget() {
+        changes.incrementAndGet();
         namesByPath.clear();
     }
 }

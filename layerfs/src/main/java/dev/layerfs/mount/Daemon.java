@@ -58,7 +58,10 @@ public final class Daemon {
         throw new MountException("mount of " + mountPoint + " not live after " + timeout.toSeconds() + " s (log: " + log + ")");
     }
 
-    /** The last non-empty line the daemon wrote, stripped of a leading "layerfs: ". */
+    /**
+     * What the daemon said last: libfuse's own complaints ("fuse: ...") followed by the
+     * daemon's final line, without its "layerfs: " prefix, as one line.
+     */
     static Optional<String> lastLine(Path log, long from) {
         try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
             long len = f.length();
@@ -68,14 +71,15 @@ public final class Daemon {
             byte[] b = new byte[(int) Math.min(len - from, 64 * 1024)];
             f.seek(len - b.length);
             f.readFully(b);
-            String[] lines = new String(b, StandardCharsets.UTF_8).split("\n");
-            for (int i = lines.length - 1; i >= 0; i--) {
-                String l = lines[i].strip();
-                if (!l.isEmpty()) {
-                    return Optional.of(l.startsWith("layerfs: ") ? l.substring(9) : l);
-                }
+            List<String> lines = new String(b, StandardCharsets.UTF_8).lines()
+                    .map(String::strip).filter(l -> !l.isEmpty()).toList();
+            if (lines.isEmpty()) {
+                return Optional.empty();
             }
-            return Optional.empty();
+            String last = lines.get(lines.size() - 1);
+            last = last.startsWith("layerfs: ") ? last.substring(9) : last;
+            List<String> fuse = lines.stream().filter(l -> l.startsWith("fuse: ")).toList();
+            return Optional.of(fuse.isEmpty() ? last : String.join("; ", fuse) + " (" + last + ")");
         } catch (IOException e) {
             return Optional.empty();
         }

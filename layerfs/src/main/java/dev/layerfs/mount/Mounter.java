@@ -39,7 +39,11 @@ public final class Mounter {
             writePid(pidFile);
             List<String> args = options.fuseArgs(runningAsRoot());
             LOG.info("mounting {} on {} ({})", options.branches().spec(), real, String.join(" ", args));
-            new LayerFuse(union).serve(real, debug, args.toArray(String[]::new));
+            try {
+                new LayerFuse(union).serve(real, debug, args.toArray(String[]::new));
+            } catch (ru.serce.jnrfuse.FuseException e) {
+                throw new MountException("libfuse could not mount " + real, e);
+            }
             LOG.info("unmounted {}", real);
         } finally {
             union.close();

@@ -39,13 +39,34 @@ public final class Unmounter {
             throw new MountException("interrupted while unmounting " + mountPoint);
         }
         daemon.ifPresent(d -> {
-            try {
-                d.onExit().get(waitForDaemon.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-            } catch (Exception e) {
-                throw new MountException("unmounted " + mountPoint + ", but its daemon (pid " + d.pid()
-                        + ") has not exited after " + waitForDaemon.toSeconds() + " s");
+            long deadline = System.nanoTime() + waitForDaemon.toNanos();
+            while (!hasExited(d.pid())) {
+                if (System.nanoTime() > deadline) {
+                    throw new MountException("unmounted " + mountPoint + ", but its daemon (pid " + d.pid()
+                            + ") has not exited after " + waitForDaemon.toSeconds() + " s");
+                }
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
             }
         });
+    }
+
+    /**
+     * Whether process {@code pid} has finished. A daemon whose parent is gone is reaped by
+     * init, which may take its time: a zombie has exited for our purposes.
+     */
+    public static boolean hasExited(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            int close = stat.lastIndexOf(')');
+            return close < 0 || close + 2 >= stat.length() || stat.charAt(close + 2) == 'Z';
+        } catch (IOException e) {
+            return true;
+        }
     }
 
     private static Optional<ProcessHandle> daemonOf(Path mountPoint) {

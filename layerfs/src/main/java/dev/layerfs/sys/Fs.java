@@ -70,13 +70,24 @@ public final class Fs {
         return fd;
     }
 
-    /** A path-only descriptor on the directory {@code name} under {@code dirfd}, or -1 if it is absent or not a directory. */
-    public static int openDirOrMinusOne(int dirfd, String name) throws ErrnoException {
+    /** {@link #openDirectory}: the name does not exist. */
+    public static final int NOT_FOUND = -1;
+    /** {@link #openDirectory}: the name exists but is not a directory (a symlink to one is not). */
+    public static final int NOT_A_DIRECTORY = -2;
+
+    /**
+     * A path-only descriptor on the directory {@code name} under {@code dirfd}, or
+     * {@link #NOT_FOUND} or {@link #NOT_A_DIRECTORY}: one system call answers all three.
+     */
+    public static int openDirectory(int dirfd, String name) throws ErrnoException {
         int fd = C.openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
         if (fd < 0) {
             int e = errno();
-            if (e == Errno.ENOENT || e == Errno.ENOTDIR) {
-                return -1;
+            if (e == Errno.ENOENT) {
+                return NOT_FOUND;
+            }
+            if (e == Errno.ENOTDIR) {
+                return NOT_A_DIRECTORY;
             }
             throw new ErrnoException(e, "open directory " + name + ": " + Errno.describe(e));
         }
@@ -208,31 +219,34 @@ public final class Fs {
         return (int) n;
     }
 
-    /** Copies all of {@code in} to {@code out} in the kernel where it can, by read/write otherwise. */
-    public static void copyData(int in, int out, long size) throws ErrnoException {
-        long left = size;
+    /**
+     * Copies {@code in} to {@code out} from their current offsets until end of file or
+     * {@code limit} bytes, in the kernel where it can (copy_file_range), by read/write otherwise.
+     */
+    public static void copyData(int in, int out, long limit) throws ErrnoException {
+        long left = limit;
         while (left > 0) {
             long n = C.copy_file_range(in, null, out, null, Math.min(left, 1L << 30), 0);
             if (n < 0) {
                 int e = errno();
                 if (e == Errno.EXDEV || e == Errno.EINVAL || e == Errno.ENOSYS || e == Errno.EOPNOTSUPP) {
-                    copyByReadWrite(in, out);
+                    copyByReadWrite(in, out, left);
                     return;
                 }
                 throw new ErrnoException(e, "copy_file_range: " + Errno.describe(e));
             }
             if (n == 0) {
-                break;
+                return;
             }
             left -= n;
         }
-        copyByReadWrite(in, out); // the file may have grown since it was measured
     }
 
-    private static void copyByReadWrite(int in, int out) throws ErrnoException {
+    private static void copyByReadWrite(int in, int out, long limit) throws ErrnoException {
         byte[] buf = new byte[128 * 1024];
-        while (true) {
-            long n = C.read(in, buf, buf.length);
+        long left = limit;
+        while (left > 0) {
+            long n = C.read(in, buf, Math.min(buf.length, left));
             if (n < 0) {
                 throw fail("read", "copy source");
             }
@@ -248,6 +262,7 @@ public final class Fs {
                 }
                 off += w;
             }
+            left -= n;
         }
     }
 

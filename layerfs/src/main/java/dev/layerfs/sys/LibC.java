@@ -61,8 +61,6 @@ public interface LibC {
 
     int fchown(int fd, int uid, int gid);
 
-    int fchmod(int fd, int mode);
-
     int umask(int mask);
 
     Pointer fdopendir(int fd);
@@ -71,8 +69,6 @@ public interface LibC {
 
     int closedir(Pointer dir);
 
-    int dup(int fd);
-
     @ssize_t long getxattr(String path, String name, @Out byte[] value, @size_t long size);
 
     @ssize_t long listxattr(String path, @Out byte[] list, @size_t long size);
@@ -80,10 +76,4 @@ public interface LibC {
     int setxattr(String path, String name, byte[] value, @size_t long size, int flags);
 
     int removexattr(String path, String name);
-
-    @ssize_t long fgetxattr(int fd, String name, @Out byte[] value, @size_t long size);
-
-    @ssize_t long flistxattr(int fd, @Out byte[] list, @size_t long size);
-
-    int fsetxattr(int fd, String name, byte[] value, @size_t long size, int flags);
 }

@@ -51,6 +51,20 @@ public final class CopyUp {
         return work;
     }
 
+    /** A path-only descriptor on directory {@code dir} in the writable branch if it is there, else -1. Copies nothing. */
+    public int existingUpperDir(UnionPath dir) throws ErrnoException {
+        int cur = Fs.open(branches.upperRoot(), ".", Fs.O_PATH | Fs.O_DIRECTORY, 0);
+        for (String name : dir.components()) {
+            int fd = Fs.openDirectory(cur, name);
+            Fs.close(cur);
+            if (fd < 0) {
+                return -1;
+            }
+            cur = fd;
+        }
+        return cur;
+    }
+
     /** A path-only descriptor on directory {@code dir} in the writable branch, copied up first if needed. The caller closes it. */
     public int upperDir(UnionPath dir) throws ErrnoException {
         int cur = Fs.open(branches.upperRoot(), ".", Fs.O_PATH | Fs.O_DIRECTORY, 0);
@@ -58,10 +72,10 @@ public final class CopyUp {
             UnionPath prefix = UnionPath.ROOT;
             for (String name : dir.components()) {
                 prefix = prefix.child(name);
-                int fd = Fs.openDirOrMinusOne(cur, name);
+                int fd = Fs.openDirectory(cur, name);
                 if (fd < 0) {
                     copyUpDirectory(prefix, cur);
-                    fd = Fs.openDirOrMinusOne(cur, name);
+                    fd = Fs.openDirectory(cur, name);
                     if (fd < 0) {
                         throw new ErrnoException(Errno.ENOENT, "directory vanished during copy-up: " + prefix);
                     }
@@ -81,6 +95,15 @@ public final class CopyUp {
      * below. Returns a descriptor on its parent directory there; the caller closes it.
      */
     public int upperEntry(UnionPath path) throws ErrnoException {
+        return upperEntry(path, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #upperEntry(UnionPath)}, copying at most {@code keepBytes} of a regular file's
+     * data: the caller is about to truncate it to that size (0 for an open with O_TRUNC), so
+     * the rest would be copied only to be thrown away.
+     */
+    public int upperEntry(UnionPath path, long keepBytes) throws ErrnoException {
         if (path.isRoot()) {
             return Fs.open(branches.upperRoot(), ".", Fs.O_PATH | Fs.O_DIRECTORY, 0);
         }
@@ -91,7 +114,7 @@ public final class CopyUp {
                     if (!Fs.exists(parent, path.name())) {
                         try (DirView view = lookup.openDir(path.parent())) {
                             Entry e = lookup.entry(view, path);
-                            copy(view.fd(e.level()), e, parent, path.name(), path);
+                            copy(view.fd(e.level()), e, parent, path.name(), path, keepBytes);
                         }
                     }
                 }
@@ -113,20 +136,21 @@ public final class CopyUp {
                 if (!e.stat().isDirectory()) {
                     throw new ErrnoException(Errno.ENOTDIR, "not a directory: " + dir);
                 }
-                copy(view.fd(e.level()), e, upperParent, dir.name(), dir);
+                copy(view.fd(e.level()), e, upperParent, dir.name(), dir, 0);
             }
         }
     }
 
     /** Copies one entry (not a directory's content) from {@code srcParent} to {@code upperParent}. */
-    private void copy(int srcParent, Entry e, int upperParent, String name, UnionPath path) throws ErrnoException {
+    private void copy(int srcParent, Entry e, int upperParent, String name, UnionPath path, long keepBytes)
+            throws ErrnoException {
         Stat st = e.stat();
         String tmp = tempName();
         boolean created = false;
         try {
             switch (st.type()) {
                 case Stat.S_IFDIR -> Fs.mkdir(work, tmp, 0700);
-                case Stat.S_IFREG -> copyData(srcParent, name, tmp, st);
+                case Stat.S_IFREG -> copyData(srcParent, name, tmp, keepBytes);
                 case Stat.S_IFLNK -> Fs.symlink(new String(Fs.readlink(srcParent, name), StandardCharsets.UTF_8), work, tmp);
                 default -> Fs.mknod(work, tmp, st.mode(), st.rdev());
             }
@@ -155,12 +179,12 @@ public final class CopyUp {
         }
     }
 
-    private void copyData(int srcParent, String name, String tmp, Stat st) throws ErrnoException {
+    private void copyData(int srcParent, String name, String tmp, long keepBytes) throws ErrnoException {
         int in = Fs.open(srcParent, name, Fs.O_RDONLY | Fs.O_NOFOLLOW, 0);
         try {
             int out = Fs.open(work, tmp, Fs.O_WRONLY | Fs.O_CREAT | Fs.O_EXCL | Fs.O_NOFOLLOW, 0600);
             try {
-                Fs.copyData(in, out, st.size());
+                Fs.copyData(in, out, keepBytes);
                 Fs.fsync(out, false);
             } catch (ErrnoException e) {
                 Fs.close(out);

@@ -49,7 +49,7 @@ public final class Lookup {
             try {
                 for (int level = 0; level < count; level++) {
                     boolean last = bs[level] == n - 1;
-                    int fd = Fs.openDirOrMinusOne(fds[level], name);
+                    int fd = Fs.openDirectory(fds[level], name);
                     if (fd >= 0) {
                         nbs[ncount] = bs[level];
                         nfds[ncount++] = fd;
@@ -58,7 +58,7 @@ public final class Lookup {
                         }
                         continue;
                     }
-                    if (Fs.exists(fds[level], name)) {
+                    if (fd == Fs.NOT_A_DIRECTORY) {
                         notDir = ncount == 0; // a non-directory above hides the rest; below a directory it is hidden
                         break;
                     }

@@ -1,13 +1,11 @@
 package dev.layerfs.union;
 
 import dev.layerfs.branch.BranchStack;
-import dev.layerfs.sys.Errno;
 import dev.layerfs.sys.ErrnoException;
 import dev.layerfs.sys.Fs;
 import dev.layerfs.sys.Stat;
 import jnr.ffi.Pointer;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -15,9 +13,8 @@ import java.util.List;
  * Knows nothing of FUSE; every failure is an {@link ErrnoException}. Changes happen only in the
  * writable branch (branch 0); lower branches are only ever read.
  *
- * <p>Directory rename: a directory that lives only in the writable branch is renamed there; one
- * with content in a lower branch answers EXDEV, as overlayfs does without redirect_dir, and
- * {@code mv} then copies it. Whole-tree copy-up is left for a later change.
+ * Reads and attribute changes are here; new names, removals and renames each have their own
+ * class ({@link NewEntries}, {@link Removal}, {@link Rename}).
  */
 public final class UnionFs implements AutoCloseable {
 
@@ -27,6 +24,9 @@ public final class UnionFs implements AutoCloseable {
     private final PathLocks locks = new PathLocks();
     private final OpenFiles files = new OpenFiles();
     private final CopyUp copyUp;
+    private final NewEntries newEntries;
+    private final Removal removal;
+    private final Rename rename;
     private final int workDir;
 
     public UnionFs(BranchStack stack) throws ErrnoException {
@@ -43,6 +43,9 @@ public final class UnionFs implements AutoCloseable {
         }
         this.workDir = work;
         this.copyUp = new CopyUp(lookup, inodes, locks, work);
+        this.newEntries = new NewEntries(copyUp, locks, files, work);
+        this.removal = new Removal(lookup, copyUp, locks);
+        this.rename = new Rename(lookup, copyUp, locks);
         inodes.inode(0, Fs.stat(branches.root(0), ".")); // the root is inode 1
     }
 
@@ -95,8 +98,9 @@ public final class UnionFs implements AutoCloseable {
         // O_APPEND stays: if the kernel's idea of the size is stale (another hard link grew the
         // file), an appending write still lands at the real end.
         int osFlags = (flags & ~(Fs.O_CREAT | Fs.O_EXCL)) | Fs.O_NOFOLLOW;
-        if (access != Fs.O_RDONLY || (flags & Fs.O_TRUNC) != 0) {
-            int parent = copyUp.upperEntry(path);
+        boolean truncating = (flags & Fs.O_TRUNC) != 0;
+        if (access != Fs.O_RDONLY || truncating) {
+            int parent = copyUp.upperEntry(path, truncating ? 0 : Long.MAX_VALUE);
             try {
                 return files.add(opened(Fs.open(parent, path.name(), osFlags, 0), 0, path));
             } finally {
@@ -109,7 +113,11 @@ public final class UnionFs implements AutoCloseable {
         }
     }
 
-    private static OpenFile opened(int fd, int branch, UnionPath path) throws ErrnoException {
+    /** Lower branches never change, so only multi-link files of the writable branch need direct I/O. */
+    private OpenFile opened(int fd, int branch, UnionPath path) throws ErrnoException {
+        if (branch != 0 || !branches.writable()) {
+            return new OpenFile(fd, branch, path, false);
+        }
         try {
             Stat st = Fs.fstat(fd);
             return new OpenFile(fd, branch, path, st.isRegular() && st.nlink() > 1);
@@ -141,11 +149,9 @@ public final class UnionFs implements AutoCloseable {
         OpenFile f = files.get(handle);
         Fs.fsync(f.fd(), dataOnly);
         if (f.branch() == 0 && branches.writable() && !f.path().isRoot()) {
-            int dir;
-            try {
-                dir = copyUp.upperDir(f.path().parent());
-            } catch (ErrnoException e) {
-                return; // renamed or removed since: nothing of it left to make durable here
+            int dir = copyUp.existingUpperDir(f.path().parent());
+            if (dir < 0) {
+                return; // renamed or removed since: no directory entry of it left to make durable here
             }
             try {
                 int rd = Fs.open(dir, ".", Fs.O_RDONLY | Fs.O_DIRECTORY, 0);
@@ -237,14 +243,17 @@ public final class UnionFs implements AutoCloseable {
     }
 
     public void truncate(UnionPath path, long size) throws ErrnoException {
-        withUpperParent(path, parent -> {
+        int parent = copyUp.upperEntry(path, size);
+        try {
             int fd = Fs.open(parent, path.name(), Fs.O_WRONLY | Fs.O_NOFOLLOW, 0);
             try {
                 Fs.ftruncate(fd, size);
             } finally {
                 Fs.close(fd);
             }
-        });
+        } finally {
+            Fs.close(parent);
+        }
     }
 
     private void withUpperParent(UnionPath path, FdAction action) throws ErrnoException {
@@ -256,282 +265,43 @@ public final class UnionFs implements AutoCloseable {
         }
     }
 
-    // ---- new names ----
-
-    private static void checkName(UnionPath path) throws ErrnoException {
-        if (Names.isReserved(path.name())) {
-            throw new ErrnoException(Errno.EPERM, "reserved name (whiteout prefix .wh.): " + path);
-        }
-    }
-
-    /** Owner of a new entry: the caller, with the group of a set-group-ID parent. */
-    private static Caller owner(int upperParent, Caller caller) throws ErrnoException {
-        Stat p = Fs.fstat(upperParent);
-        return (p.mode() & Stat.S_ISGID) != 0 ? new Caller(caller.uid(), p.gid()) : caller;
-    }
+    // ---- names: made, removed, renamed ----
 
     public long create(UnionPath path, int mode, int flags, Caller caller) throws ErrnoException {
-        checkName(path);
-        int parent = copyUp.upperDir(path.parent());
-        try (PathLocks.Held held = locks.lock(path)) {
-            int osFlags = (flags & ~Fs.O_TRUNC) | Fs.O_CREAT | Fs.O_EXCL | Fs.O_NOFOLLOW;
-            int fd = Fs.open(parent, path.name(), osFlags, mode & 07777);
-            try {
-                Caller o = owner(parent, caller);
-                if (o.uid() != 0 || o.gid() != 0) {
-                    Fs.fchown(fd, o.uid(), o.gid());
-                }
-                Whiteouts.remove(parent, path.name());
-            } catch (ErrnoException e) {
-                Fs.close(fd);
-                throw e;
-            }
-            return files.add(new OpenFile(fd, 0, path, false));
-        } finally {
-            Fs.close(parent);
-        }
+        return newEntries.create(path, mode, flags, caller);
     }
 
     public void mknod(UnionPath path, int mode, long rdev, Caller caller) throws ErrnoException {
-        checkName(path);
-        newEntry(path, caller, (parent, name) -> Fs.mknod(parent, name, mode, rdev));
+        newEntries.mknod(path, mode, rdev, caller);
     }
 
     public void symlink(String target, UnionPath path, Caller caller) throws ErrnoException {
-        checkName(path);
-        newEntry(path, caller, (parent, name) -> Fs.symlink(target, parent, name));
+        newEntries.symlink(target, path, caller);
     }
 
-    private interface Maker {
-        void make(int parent, String name) throws ErrnoException;
-    }
-
-    private void newEntry(UnionPath path, Caller caller, Maker maker) throws ErrnoException {
-        int parent = copyUp.upperDir(path.parent());
-        try (PathLocks.Held held = locks.lock(path)) {
-            maker.make(parent, path.name());
-            Caller o = owner(parent, caller);
-            if (o.uid() != 0 || o.gid() != 0) {
-                Fs.chown(parent, path.name(), o.uid(), o.gid());
-            }
-            Whiteouts.remove(parent, path.name());
-        } finally {
-            Fs.close(parent);
-        }
-    }
-
-    /**
-     * A directory created where a whiteout hid a lower one is opaque: it is assembled with its
-     * marker in the work directory and renamed into place, then the whiteout goes.
-     */
     public void mkdir(UnionPath path, int mode, Caller caller) throws ErrnoException {
-        checkName(path);
-        int parent = copyUp.upperDir(path.parent());
-        try (PathLocks.Held held = locks.lock(path)) {
-            Caller o = owner(parent, caller);
-            int perms = mode & 07777;
-            if (o.gid() != caller.gid()) {
-                perms |= Stat.S_ISGID; // inherited from a set-group-ID parent
-            }
-            if (!Whiteouts.exists(parent, path.name())) {
-                Fs.mkdir(parent, path.name(), perms);
-                if (o.uid() != 0 || o.gid() != 0) {
-                    Fs.chown(parent, path.name(), o.uid(), o.gid());
-                }
-                return;
-            }
-            String tmp = copyUp.tempName();
-            Fs.mkdir(workDir, tmp, 0700);
-            try {
-                Whiteouts.makeOpaque(workDir, tmp);
-                Fs.chown(workDir, tmp, o.uid(), o.gid());
-                Fs.chmod(workDir, tmp, perms);
-                Fs.rename(workDir, tmp, parent, path.name());
-            } catch (ErrnoException e) {
-                try {
-                    WorkDir.removeTree(workDir, tmp);
-                } catch (ErrnoException ignored) {
-                    // the next mount clears the work directory
-                }
-                throw e;
-            }
-            Whiteouts.remove(parent, path.name());
-        } finally {
-            Fs.close(parent);
-        }
+        newEntries.mkdir(path, mode, caller);
     }
 
     public void link(UnionPath from, UnionPath to) throws ErrnoException {
-        checkName(to);
-        int fromParent = copyUp.upperEntry(from);
-        try {
-            int toParent = copyUp.upperDir(to.parent());
-            try (PathLocks.Held held = locks.lock(from, to)) {
-                Fs.link(fromParent, from.name(), toParent, to.name());
-                Whiteouts.remove(toParent, to.name());
-            } finally {
-                Fs.close(toParent);
-            }
-        } finally {
-            Fs.close(fromParent);
-        }
+        newEntries.link(from, to);
     }
 
-    // ---- removing names ----
-
     public void unlink(UnionPath path) throws ErrnoException {
-        branches.upperRoot();
-        int parent = copyUp.upperDir(path.parent());
-        try (PathLocks.Held held = locks.lock(path)) {
-            Entry e;
-            boolean lowerHolds;
-            try (DirView view = lookup.openDir(path.parent())) {
-                e = lookup.entry(view, path);
-                lowerHolds = lookup.lowerHolds(view, e, path.name());
-            }
-            if (e.stat().isDirectory()) {
-                throw new ErrnoException(Errno.EISDIR, "is a directory: " + path);
-            }
-            if (lowerHolds) {
-                Whiteouts.create(parent, path.name()); // first, so the name never shows a lower file
-            }
-            if (e.inUpper()) {
-                Fs.unlink(parent, path.name());
-            }
-        } finally {
-            Fs.close(parent);
-        }
+        removal.unlink(path);
     }
 
     public void rmdir(UnionPath path) throws ErrnoException {
-        branches.upperRoot();
-        int parent = copyUp.upperDir(path.parent());
-        try (PathLocks.Held held = locks.lock(path)) {
-            Entry e;
-            boolean lowerHolds;
-            try (DirView view = lookup.openDir(path.parent())) {
-                e = lookup.entry(view, path);
-                lowerHolds = lookup.lowerHolds(view, e, path.name());
-            }
-            if (!e.stat().isDirectory()) {
-                throw new ErrnoException(Errno.ENOTDIR, "not a directory: " + path);
-            }
-            try (DirView dir = lookup.openDir(path)) {
-                if (!MergedListing.isEmpty(dir)) {
-                    throw new ErrnoException(Errno.ENOTEMPTY, "directory not empty: " + path);
-                }
-            }
-            if (lowerHolds) {
-                Whiteouts.create(parent, path.name());
-            }
-            if (e.inUpper()) {
-                Whiteouts.clearMarkers(parent, path.name());
-                Fs.rmdir(parent, path.name());
-            }
-        } finally {
-            Fs.close(parent);
-        }
+        removal.rmdir(path);
     }
-
-    // ---- rename ----
 
     public void rename(UnionPath from, UnionPath to) throws ErrnoException {
-        checkName(to);
-        branches.upperRoot();
-        Entry source;
-        try (DirView view = lookup.openDir(from.parent())) {
-            source = lookup.entry(view, from);
-        }
-        if (source.stat().isDirectory()) {
-            renameDirectory(from, to);
-        } else {
-            renameFile(from, to);
-        }
-    }
-
-    private void renameFile(UnionPath from, UnionPath to) throws ErrnoException {
-        int fromParent = copyUp.upperEntry(from);
-        try {
-            int toParent = copyUp.upperDir(to.parent());
-            try (PathLocks.Held held = locks.lock(from, to)) {
-                boolean lowerHolds;
-                try (DirView view = lookup.openDir(from.parent())) {
-                    Entry e = lookup.entry(view, from);
-                    if (!e.inUpper()) {
-                        throw new ErrnoException(Errno.ENOENT, "renamed away during copy-up: " + from);
-                    }
-                    lowerHolds = lookup.lowerHolds(view, e, from.name());
-                }
-                if (lowerHolds) {
-                    Whiteouts.create(fromParent, from.name());
-                }
-                Fs.rename(fromParent, from.name(), toParent, to.name());
-                Whiteouts.remove(toParent, to.name());
-            } finally {
-                Fs.close(toParent);
-            }
-        } finally {
-            Fs.close(fromParent);
-        }
-    }
-
-    private void renameDirectory(UnionPath from, UnionPath to) throws ErrnoException {
-        try (DirView dir = lookup.openDir(from)) {
-            if (dir.hasLowerLevels()) {
-                throw new ErrnoException(Errno.EXDEV, "directory with lower-branch content cannot be renamed: " + from);
-            }
-        }
-        int fromParent = copyUp.upperDir(from.parent());
-        try {
-            int toParent = copyUp.upperDir(to.parent());
-            try (PathLocks.Held held = locks.lock(from, to)) {
-                boolean fromLowerHolds;
-                try (DirView view = lookup.openDir(from.parent())) {
-                    fromLowerHolds = lookup.lowerHolds(view, lookup.entry(view, from), from.name());
-                }
-                boolean toLowerHolds = false;
-                try (DirView view = lookup.openDir(to.parent())) {
-                    var target = lookup.find(view, to.name());
-                    if (target.isPresent()) {
-                        if (!target.get().stat().isDirectory()) {
-                            throw new ErrnoException(Errno.ENOTDIR, "not a directory: " + to);
-                        }
-                        try (DirView t = lookup.openDir(to)) {
-                            if (!MergedListing.isEmpty(t)) {
-                                throw new ErrnoException(Errno.ENOTEMPTY, "directory not empty: " + to);
-                            }
-                        }
-                        toLowerHolds = lookup.lowerHolds(view, target.get(), to.name());
-                        if (target.get().inUpper()) {
-                            Whiteouts.clearMarkers(toParent, to.name());
-                        }
-                    } else {
-                        toLowerHolds = Whiteouts.exists(toParent, to.name());
-                    }
-                }
-                if (toLowerHolds) {
-                    Whiteouts.makeOpaque(fromParent, from.name());
-                }
-                if (fromLowerHolds) {
-                    Whiteouts.create(fromParent, from.name());
-                }
-                Fs.rename(fromParent, from.name(), toParent, to.name());
-                Whiteouts.remove(toParent, to.name());
-            } finally {
-                Fs.close(toParent);
-            }
-        } finally {
-            Fs.close(fromParent);
-        }
+        rename.rename(from, to);
     }
 
     @Override
     public void close() {
         Fs.close(workDir);
         branches.close();
-    }
-
-    static String utf8(byte[] b) {
-        return new String(b, StandardCharsets.UTF_8);
     }
 }

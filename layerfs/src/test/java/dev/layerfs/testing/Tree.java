@@ -44,6 +44,21 @@ public final class Tree {
         return out;
     }
 
+    /** Fails listing (at most 20 of) the entries that differ, instead of two whole trees. */
+    public static void assertSameTree(Map<String, String> want, Map<String, String> got) {
+        java.util.List<String> diffs = new java.util.ArrayList<>();
+        java.util.Set<String> keys = new java.util.TreeSet<>(want.keySet());
+        keys.addAll(got.keySet());
+        for (String k : keys) {
+            if (!java.util.Objects.equals(want.get(k), got.get(k))) {
+                diffs.add(k + ": expected [" + want.get(k) + "] but was [" + got.get(k) + "]");
+            }
+        }
+        if (!diffs.isEmpty()) {
+            throw new AssertionError(diffs.size() + " entries differ:\n" + String.join("\n", diffs.subList(0, Math.min(20, diffs.size()))));
+        }
+    }
+
     public static String describeOne(Path p) throws IOException {
         Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid,size,lastModifiedTime", LinkOption.NOFOLLOW_LINKS);
         String kind;
@@ -60,7 +75,19 @@ public final class Tree {
             kind = "special";
         }
         return kind + " " + Integer.toOctalString((Integer) a.get("mode")) + " " + a.get("uid") + ":" + a.get("gid")
-                + (kind.equals("dir") ? "" : " " + a.get("size") + " " + a.get("lastModifiedTime")) + " " + body;
+                + (kind.equals("file") ? " " + a.get("size") + " "
+                + ((java.nio.file.attribute.FileTime) a.get("lastModifiedTime")).to(java.util.concurrent.TimeUnit.MICROSECONDS) : "") + " " + body;
+    }
+
+    /**
+     * A fingerprint of everything under {@code root} that a change could touch: every entry's
+     * type, mode, owner, size, times (directories too), content, link target and extended attributes.
+     */
+    public static String fingerprint(Path root) throws Exception {
+        String listing = Cmd.ok("find", root.toString(), "-printf", "%P %y %m %U:%G %s %T@ %C@ %l\\n");
+        String sums = Cmd.ok("sh", "-c", "cd '" + root + "' && find . -type f -print0 | sort -z | xargs -0 -r sha256sum");
+        String xattrs = Cmd.ok("getfattr", "-R", "-h", "-d", "-m", "-", "--absolute-names", root.toString());
+        return sha256((listing + "\n" + sums + "\n" + xattrs).getBytes(StandardCharsets.UTF_8));
     }
 
     public static String sha256(byte[] data) {

@@ -41,7 +41,7 @@ public abstract class UnionCase {
         if (u != null) {
             u.close();
         }
-        assertEquals(baseBefore, Tree.describe(base), "the ro branch must never change");
+        Tree.assertSameTree(baseBefore, Tree.describe(base)); // the ro branch must never change
     }
 
     protected Path m(String rel) {

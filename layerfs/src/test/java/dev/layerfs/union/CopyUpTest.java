@@ -156,4 +156,17 @@ class CopyUpTest {
         assertFalse(Files.exists(up.resolve("etc/app/config")), "siblings stay below");
         assertEquals(0710, (Integer) Files.getAttribute(up.resolve("etc/app"), "unix:mode") & 07777);
     }
+
+    @Test
+    void overwritingALowerFileKeepsItsMetadataAndOnlyTheNewData() throws Exception {
+        Files.writeString(m("etc/app/config"), "new"); // O_TRUNC: nothing of the old data is copied
+        assertEquals("new", Tree.read(u.resolve("etc/app/config")));
+        assertCopiedWithMetadata("new");
+        Cmd.ok("sh", "-c", ": > " + u.resolve("etc/app/config"));
+        assertEquals(0, Files.size(up.resolve("etc/app/config")));
+    }
+
+    private Path m(String rel) {
+        return u.resolve(rel);
+    }
 }

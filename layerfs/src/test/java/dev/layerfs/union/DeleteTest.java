@@ -119,4 +119,20 @@ class DeleteTest extends UnionCase {
         assertFalse(Files.exists(upDir));
         assertTrue(Files.exists(up.resolve(".wh.dir")));
     }
+
+    @Test
+    void aDeletedFileStaysReadableThroughHandlesOpenedBefore() throws Exception {
+        try (var in = Files.newInputStream(m("dir/lower"))) {
+            Files.delete(m("dir/lower"));
+            assertFalse(Files.exists(m("dir/lower")));
+            assertEquals("L", new String(in.readAllBytes()));
+        }
+        assertFalse(Files.exists(m("dir/lower")));
+        long deadline = System.nanoTime() + 5_000_000_000L; // the kernel sends the release asynchronously
+        while (ls(m("dir")).stream().anyMatch(n -> n.startsWith(".fuse_hidden")) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertFalse(ls(m("dir")).stream().anyMatch(n -> n.startsWith(".fuse_hidden")), "libfuse's hidden name goes at close");
+        assertTrue(Files.exists(base.resolve("dir/lower")));
+    }
 }

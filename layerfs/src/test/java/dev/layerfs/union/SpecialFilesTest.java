@@ -144,4 +144,19 @@ class SpecialFilesTest extends UnionCase {
         assertEquals(1000, Files.getAttribute(up.resolve("shared/d"), "unix:uid"));
         assertEquals(1000, Files.getAttribute(up.resolve("shared/l"), "unix:uid", LinkOption.NOFOLLOW_LINKS));
     }
+
+    @Test
+    void entriesMadeInASetGroupIdDirectoryTakeItsGroupAndDirectoriesTheBit() throws Exception {
+        Files.createDirectory(m("team"));
+        Files.setAttribute(m("team"), "unix:gid", 50);
+        Cmd.ok("chmod", "2775", m("team").toString());
+        Files.writeString(m("team/file"), "f");
+        Files.createDirectory(m("team/sub"));
+        assertEquals(50, Files.getAttribute(up.resolve("team/file"), "unix:gid"));
+        assertEquals(50, Files.getAttribute(up.resolve("team/sub"), "unix:gid"));
+        assertEquals(02000, (Integer) Files.getAttribute(m("team/sub"), "unix:mode") & 02000);
+        Files.delete(m("team/sub"));
+        Files.createDirectory(m("team/sub")); // no whiteout here: a plain mkdir again
+        assertEquals(02000, (Integer) Files.getAttribute(m("team/sub"), "unix:mode") & 02000);
+    }
 }

@@ -40,6 +40,9 @@ public final class PushCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ImageRef ref = Servers.image(target);
+        if (ref.isByDigest()) {
+            throw new UserError("push target " + target + " must name a tag (REPO:TAG), not a digest");
+        }
         Optional<ImageRef> baseRef = Optional.ofNullable(base).map(Servers::image);
         RegistryClient registry = new RegistryClient(Servers.url(server));
         if (!Files.exists(source, LinkOption.NOFOLLOW_LINKS)) {

@@ -3,12 +3,9 @@ package dev.layerfs.cli.imaged;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.net.HttpURLConnection;
 import java.net.ServerSocket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,11 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(120)
 class PushPullCommandTest {
 
-    private static final Path REGISTRY = Path.of("/usr/bin/docker-registry");
-
     @TempDir
     static Path registryDir;
-    static Process registry;
+    static LocalRegistry registry;
     static String url;
 
     @TempDir
@@ -43,35 +38,14 @@ class PushPullCommandTest {
 
     @BeforeAll
     static void startRegistry() throws Exception {
-        assumeTrue(Files.isExecutable(REGISTRY), "SKIPPED LOUDLY: docker-registry is not installed; the push/pull commands need a registry");
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        Path config = registryDir.resolve("registry.yml");
-        Files.writeString(config, "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n"
-                + "    rootdirectory: " + registryDir.resolve("data") + "\nhttp:\n  addr: 127.0.0.1:" + port + "\n  secret: s\n");
-        registry = new ProcessBuilder(REGISTRY.toString(), "serve", config.toString())
-                .redirectErrorStream(true).redirectOutput(registryDir.resolve("log").toFile()).start();
-        url = "http://127.0.0.1:" + port;
-        for (int i = 0; i < 200; i++) {
-            try {
-                HttpURLConnection c = (HttpURLConnection) URI.create(url + "/v2/").toURL().openConnection();
-                if (c.getResponseCode() == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                Thread.sleep(50);
-            }
-        }
-        throw new IllegalStateException("docker-registry did not start on " + url);
+        registry = LocalRegistry.start(registryDir);
+        url = registry.url();
     }
 
     @AfterAll
     static void stopRegistry() throws InterruptedException {
         if (registry != null) {
-            registry.destroy();
-            registry.waitFor(10, TimeUnit.SECONDS);
+            registry.close();
         }
     }
 
@@ -100,6 +74,39 @@ class PushPullCommandTest {
         assertEquals("hello\n", Files.readString(top.resolve("etc/motd")));
         assertEquals("ID=test\n", Files.readString(bottom.resolve("etc/os-release")));
         assertEquals("", pull.stderr(), "no progress noise when not on a terminal");
+    }
+
+    @Test
+    void concurrentPullsIntoOneStoreDownloadAndUnpackEachLayerOnce() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        byte[] random = new byte[16 << 20];
+        new java.util.Random(3).nextBytes(random);
+        Files.write(src.resolve("blob.bin"), random);
+        Run push = imaged("push", "--server", url, src.toString(), "cli/conc:1");
+        assertEquals(0, push.exit(), push.stderr());
+        Path store = tmp.resolve("store");
+
+        List<java.util.concurrent.CompletableFuture<Run>> pulls = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            pulls.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return imaged("pull", "--server", url, "--store", store.toString(), "cli/conc:1");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        Run first = pulls.get(0).get(90, TimeUnit.SECONDS);
+        Run second = pulls.get(1).get(90, TimeUnit.SECONDS);
+
+        assertEquals(0, first.exit(), first.stderr());
+        assertEquals(0, second.exit(), second.stderr());
+        assertEquals(first.lastLine(), second.lastLine());
+        String layer = Path.of(first.lastLine().replace("=ro", "")).getFileName().toString();
+        assertEquals(1, registry.requests("GET", "/v2/cli/conc/blobs/sha256:" + layer), "the layer was downloaded once");
+        try (java.util.stream.Stream<Path> s = Files.list(store.resolve("sha256"))) {
+            assertEquals(List.of("." + layer + ".lock", layer), s.map(p -> p.getFileName().toString()).sorted().toList());
+        }
     }
 
     @Test

@@ -7,9 +7,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.Optional;
 import java.util.UUID;
@@ -38,6 +41,23 @@ public final class Uploads {
         this.store = store;
         this.nodeId = nodeId;
         this.dir = store.sameFileSystemDir("uploads");
+    }
+
+    /** Drops sessions untouched for longer than {@code age} (abandoned pushes); returns how many. */
+    public int purgeOlderThan(Duration age) throws IOException {
+        Instant cutoff = Instant.now().minus(age);
+        int purged = 0;
+        try (DirectoryStream<Path> sessions = Files.newDirectoryStream(dir)) {
+            for (Path s : sessions) {
+                Path data = s.resolve("data");
+                Path marker = Files.exists(data) ? data : s;
+                if (Files.getLastModifiedTime(marker).toInstant().isBefore(cutoff)) {
+                    deleteSession(s);
+                    purged++;
+                }
+            }
+        }
+        return purged;
     }
 
     /** The node that owns an upload id, or empty when the id is malformed. */

@@ -7,6 +7,10 @@ import dev.layerfs.imaged.oci.ImageConfig;
 import dev.layerfs.imaged.oci.Manifest;
 import dev.layerfs.imaged.oci.MediaTypes;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -17,8 +21,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Pulls an image into the layer store: fetches the manifest and config, then each layer the
- * store lacks, verifying digest and size while it streams into the unpacker and checking the
- * unpacked content against the config's diff_id. A layer that fails any check leaves nothing.
+ * store lacks, verifying digest and size while it downloads, unpacking the verified blob and
+ * checking the unpacked content against the config's diff_id. A layer that fails any check
+ * leaves nothing.
  */
 public final class ImagePuller {
 
@@ -73,14 +78,42 @@ public final class ImagePuller {
         }
         String label = "layer " + digest.hex().substring(0, 12);
         boolean[] downloaded = {false};
-        Path dir = store.ensure(digest, Optional.of(diffId), () -> {
-            downloaded[0] = true;
-            progress.start(label, layer.size());
-            return new VerifyingInputStream(progress.counting(registry.openBlob(repo, digest)), digest, layer.size());
-        });
-        if (downloaded[0]) {
-            progress.finish("unpacked");
+        try {
+            Path dir = store.ensure(digest, Optional.of(diffId), () -> {
+                downloaded[0] = true;
+                progress.start(label, layer.size());
+                return download(repo, layer, digest);
+            });
+            if (downloaded[0]) {
+                progress.finish("unpacked");
+            }
+            return dir;
+        } catch (IOException | RuntimeException e) {
+            if (downloaded[0]) {
+                progress.finish("failed");
+            }
+            throw e;
         }
-        return dir;
+    }
+
+    /**
+     * Downloads a layer blob beside its future directory, checking size and digest as it
+     * streams, and opens the verified copy (removed when closed). Unverified bytes are never
+     * parsed, so a corrupt or substituted blob is reported as exactly that.
+     */
+    private InputStream download(String repo, Descriptor layer, Digest digest) throws IOException {
+        Path file = Files.createTempFile(store.pathOf(digest).getParent(), "." + digest.hex() + ".unpack-", ".blob");
+        try {
+            try (InputStream in = new VerifyingInputStream(progress.counting(registry.openBlob(repo, digest)), digest, layer.size());
+                 OutputStream out = Files.newOutputStream(file)) {
+                in.transferTo(out);
+            } catch (IOException e) {
+                throw new IOException("layer " + digest + " of " + repo + ": " + e.getMessage(), e);
+            }
+            return Files.newInputStream(file, StandardOpenOption.DELETE_ON_CLOSE);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(file);
+            throw e;
+        }
     }
 }

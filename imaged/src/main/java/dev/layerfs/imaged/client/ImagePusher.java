@@ -40,6 +40,9 @@ public final class ImagePusher {
     }
 
     public PushResult push(Path source, ImageRef target, Optional<ImageRef> base) throws IOException {
+        if (target.isByDigest()) {
+            throw new IllegalArgumentException("push target " + target + " must name a tag, not a digest");
+        }
         if (!Files.exists(source, LinkOption.NOFOLLOW_LINKS)) {
             throw new NoSuchFileException(source.toString(), null, "push source does not exist");
         }
@@ -48,17 +51,9 @@ public final class ImagePusher {
         }
         registry.ping();
         Optional<BaseImage> baseImage = base.isPresent() ? Optional.of(fetchBase(base.get())) : Optional.empty();
-        Path temp = null;
+        Path temp = Files.isDirectory(source) ? Files.createTempFile("imaged-push-", ".tar.gz") : null;
         try {
-            PackedLayer layer;
-            if (Files.isDirectory(source)) {
-                temp = Files.createTempFile("imaged-push-", ".tar.gz");
-                progress.start("packing " + source, -1);
-                layer = new LayerPacker().pack(source, temp, progress::advance);
-                progress.finish(layer.digest().toString());
-            } else {
-                layer = LayerArchive.inspect(source);
-            }
+            PackedLayer layer = temp != null ? pack(source, temp) : LayerArchive.inspect(source);
             List<Descriptor> layers = new ArrayList<>();
             if (baseImage.isPresent()) {
                 for (Descriptor d : baseImage.get().layers()) {
@@ -66,12 +61,11 @@ public final class ImagePusher {
                     layers.add(d);
                 }
             }
-            PackedLayer packed = layer;
-            ensureBlob(target.repository(), layer.digest(), layer.size(), "layer", () -> Files.newInputStream(packed.file()));
+            ensureBlob(target.repository(), layer.digest(), layer.size(), "layer", () -> Files.newInputStream(layer.file()));
             layers.add(new Descriptor(layer.mediaType(), layer.digest(), layer.size()));
 
-            ImageConfig config = baseImage.map(b -> b.config().withLayer(packed.diffId(), "imaged push"))
-                    .orElseGet(() -> ImageConfig.linux(ARCHITECTURE, List.of(packed.diffId())));
+            ImageConfig config = baseImage.map(b -> b.config().withLayer(layer.diffId(), "imaged push"))
+                    .orElseGet(() -> ImageConfig.linux(ARCHITECTURE, List.of(layer.diffId())));
             byte[] configJson = config.toJson();
             Digest configDigest = Digest.of(configJson);
             ensureBlob(target.repository(), configDigest, configJson.length, "config", () -> new ByteArrayInputStream(configJson));
@@ -84,6 +78,18 @@ public final class ImagePusher {
             if (temp != null) {
                 Files.deleteIfExists(temp);
             }
+        }
+    }
+
+    private PackedLayer pack(Path source, Path temp) throws IOException {
+        progress.start("packing " + source, -1);
+        try {
+            PackedLayer layer = new LayerPacker().pack(source, temp, progress::advance);
+            progress.finish(layer.digest().toString());
+            return layer;
+        } catch (IOException | RuntimeException e) {
+            progress.finish("failed");
+            throw e;
         }
     }
 
@@ -134,7 +140,12 @@ public final class ImagePusher {
             return;
         }
         progress.start(what + " " + digest.hex().substring(0, 12), size);
-        registry.uploadBlob(repo, digest, size, source, progress);
+        try {
+            registry.uploadBlob(repo, digest, size, source, progress);
+        } catch (IOException | RuntimeException e) {
+            progress.finish("failed");
+            throw e;
+        }
         progress.finish("pushed");
     }
 }

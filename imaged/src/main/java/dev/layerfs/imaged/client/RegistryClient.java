@@ -255,13 +255,21 @@ public final class RegistryClient {
 
     /** Every tag of a repository, following the registry's pagination. */
     public List<String> tags(String repo) throws IOException {
+        return tags(repo, 1000);
+    }
+
+    /** Every tag, asked for {@code pageSize} at a time (the spec's {@code n}), following each Link to the next page. */
+    public List<String> tags(String repo, int pageSize) throws IOException {
         List<String> tags = new ArrayList<>();
-        String path = "v2/" + repo + "/tags/list";
-        while (path != null) {
+        java.util.Set<String> visited = new java.util.HashSet<>();
+        String path = "v2/" + repo + "/tags/list?n=" + pageSize;
+        while (path != null && visited.add(path)) { // a Link back to a page already read ends the walk
             HttpResponse<byte[]> r = send(request(path).GET(), HttpResponse.BodyHandlers.ofByteArray());
             expect(r, "tags of " + repo, 200);
             for (JsonNode t : JSON.readTree(r.body()).path("tags")) {
-                tags.add(t.asText());
+                if (!tags.contains(t.asText())) {
+                    tags.add(t.asText());
+                }
             }
             path = r.headers().firstValue("Link").map(NEXT_LINK::matcher).filter(Matcher::find)
                     .map(m -> m.group(1).replaceFirst("^/", "")).orElse(null);

@@ -34,6 +34,7 @@ import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.LifeCycle;
 import org.apache.ratis.util.MD5FileUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,21 +56,34 @@ public final class MetaStateMachine extends BaseStateMachine {
 
     @Override
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
-        super.initialize(server, groupId, raftStorage);
-        storage.init(raftStorage);
-        load(storage.loadLatestSnapshot(), "restored snapshot at startup");
+        getLifeCycle().startAndTransition(() -> {
+            super.initialize(server, groupId, raftStorage);
+            storage.init(raftStorage);
+            load(storage.loadLatestSnapshot(), "restored snapshot at startup");
+        });
     }
 
-    /** Called before a snapshot from the leader replaces our files; applies stop until reinitialize. */
+    /**
+     * Called before a snapshot from the leader replaces our snapshot files. Ratis checks that the
+     * state machine reports PAUSED before it calls {@link #reinitialize}.
+     */
     @Override
     public void pause() {
-        LOG.info("{}: pausing for a snapshot install", getId());
+        if (getLifeCycle().getCurrentState() == LifeCycle.State.RUNNING) {
+            LOG.info("{}: pausing for a snapshot install", getId());
+            getLifeCycle().transition(LifeCycle.State.PAUSING);
+            getLifeCycle().transition(LifeCycle.State.PAUSED);
+        }
     }
 
     /** Called after a snapshot from the leader was installed: the latest snapshot file is now the leader's. */
     @Override
     public void reinitialize() throws IOException {
         load(storage.loadLatestSnapshot(), "installed snapshot from the leader");
+        if (getLifeCycle().getCurrentState() == LifeCycle.State.PAUSED) {
+            getLifeCycle().transition(LifeCycle.State.STARTING);
+            getLifeCycle().transition(LifeCycle.State.RUNNING);
+        }
     }
 
     @Override
@@ -140,8 +154,10 @@ public final class MetaStateMachine extends BaseStateMachine {
                 metadata.writeSnapshot(out);
                 out.flush();
                 ch.force(true);
+                Files.move(temp, target.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } finally {
+                Files.deleteIfExists(temp);
             }
-            Files.move(temp, target.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(target);
             storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(target.toPath(), md5), last));
             LOG.info("{}: snapshot taken at index {} ({} bytes)", getId(), last.getIndex(), Files.size(target.toPath()));

@@ -7,8 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.RaftGroup;
@@ -110,8 +110,8 @@ public final class RaftNode implements Closeable {
         GrpcConfigKeys.Server.setHost(p, self.getHostString());
         GrpcConfigKeys.Server.setPort(p, self.getPort());
         // Election timeouts generous enough that a busy 2-core machine does not flap leaders.
-        RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(1000, java.util.concurrent.TimeUnit.MILLISECONDS));
-        RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(2000, java.util.concurrent.TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(1000, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(2000, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, tuning.snapshotThreshold());
@@ -134,9 +134,5 @@ public final class RaftNode implements Closeable {
         RaftProperties p = new RaftProperties();
         GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(32L << 20));
         return p;
-    }
-
-    static Map<String, InetSocketAddress> peersOf(ClusterSpec spec) {
-        return spec.peers();
     }
 }

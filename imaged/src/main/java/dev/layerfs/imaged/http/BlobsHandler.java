@@ -38,8 +38,7 @@ final class BlobsHandler {
         ex.header("Docker-Content-Digest", digest.toString()).header("Accept-Ranges", "bytes");
         Optional<String> range = ex.header("Range");
         if (ex.isHead() && range.isEmpty()) {
-            ex.header("Content-Type", "application/octet-stream");
-            ex.sendFile(200, "application/octet-stream", null, 0, blob.size());
+            ex.sendHead(200, "application/octet-stream", blob.size()); // metadata answers HEAD: no bytes needed here
             return;
         }
         Path file = registry.openBlob(blob);

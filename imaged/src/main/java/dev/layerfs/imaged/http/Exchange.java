@@ -94,15 +94,23 @@ final class Exchange {
         sendBytes(status, "text/plain; charset=utf-8", text.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Streams {@code length} bytes of {@code file} from {@code offset}. */
-    void sendFile(int status, String contentType, Path file, long offset, long length) {
+    /** Answers a HEAD: the headers a GET would send, no body. */
+    void sendHead(int status, String contentType, long length) {
         response.setStatus(status);
         response.getHeaders().put("Content-Type", contentType);
         response.getHeaders().put("Content-Length", length);
+        response.write(true, BufferUtil.EMPTY_BUFFER, callback);
+    }
+
+    /** Streams {@code length} bytes of {@code file} from {@code offset}. */
+    void sendFile(int status, String contentType, Path file, long offset, long length) {
         if (isHead()) {
-            response.write(true, BufferUtil.EMPTY_BUFFER, callback);
+            sendHead(status, contentType, length);
             return;
         }
+        response.setStatus(status);
+        response.getHeaders().put("Content-Type", contentType);
+        response.getHeaders().put("Content-Length", length);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
              OutputStream out = Content.Sink.asOutputStream(response)) {
             ch.position(offset);

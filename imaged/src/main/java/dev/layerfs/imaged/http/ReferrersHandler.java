@@ -1,6 +1,7 @@
 package dev.layerfs.imaged.http;
 
 import dev.layerfs.imaged.meta.Answers.ReferrerList;
+import dev.layerfs.imaged.meta.Json;
 import dev.layerfs.imaged.oci.MediaTypes;
 import dev.layerfs.imaged.server.Registry;
 import java.util.LinkedHashMap;
@@ -30,6 +31,6 @@ final class ReferrersHandler {
         if (artifactType.isPresent()) {
             ex.header("OCI-Filters-Applied", "artifactType");
         }
-        ex.sendBytes(200, MediaTypes.OCI_INDEX, dev.layerfs.imaged.meta.Json.write(index));
+        ex.sendBytes(200, MediaTypes.OCI_INDEX, Json.write(index));
     }
 }

@@ -1,9 +1,12 @@
 package dev.layerfs.imaged.http;
 
+import dev.layerfs.imaged.blob.BlobStore;
 import dev.layerfs.imaged.blob.Uploads;
+import dev.layerfs.imaged.meta.MetadataService;
 import dev.layerfs.imaged.meta.ReadMode;
 import dev.layerfs.imaged.server.Registry;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.server.Handler;
@@ -38,8 +41,7 @@ public final class RegistryHandler extends Handler.Abstract {
     private final InternalHandler internal;
     private final UploadProxy proxy;
 
-    public RegistryHandler(String nodeId, Registry registry, dev.layerfs.imaged.blob.BlobStore store,
-                           dev.layerfs.imaged.meta.MetadataService meta, java.util.function.Supplier<Object> status) {
+    public RegistryHandler(String nodeId, Registry registry, BlobStore store, MetadataService meta, Supplier<Object> status) {
         this.nodeId = nodeId;
         this.blobs = new BlobsHandler(registry);
         this.uploads = new UploadsHandler(registry);

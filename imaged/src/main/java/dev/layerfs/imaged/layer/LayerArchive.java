@@ -3,7 +3,6 @@ package dev.layerfs.imaged.layer;
 import dev.layerfs.imaged.oci.MediaTypes;
 import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;

@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
  * files they are. layerfs/AUFS bookkeeping names ({@code .wh..wh.*} other than the opaque marker)
  * are not content and are left out. Entries are written in sorted order with numeric owners
  * only, mtimes in whole seconds and no atime/ctime, so the same tree always gives the same digest.
+ * Extended attributes travel as raw {@code SCHILY.xattr.*} PAX records, as GNU tar and
+ * containerd write them ({@link PaxHeaders}).
  */
 public final class LayerPacker {
 
@@ -66,10 +68,7 @@ public final class LayerPacker {
             compressed = new HashingOutputStream(new BufferedOutputStream(file, 1 << 16));
             GzipCompressorOutputStream gz = new GzipCompressorOutputStream(compressed, gzip);
             uncompressed = new HashingOutputStream(gz);
-            try (TarArchiveOutputStream tar = new TarArchiveOutputStream(uncompressed, "UTF-8")) {
-                tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-                tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-                tar.setAddPaxHeadersForNonAsciiNames(true);
+            try (TarArchiveOutputStream tar = PaxHeaders.writer(uncompressed)) {
                 new Walk(tar, progress).directory(source, "");
                 tar.finish();
             }
@@ -129,7 +128,7 @@ public final class LayerPacker {
                     }
                     case S_IFLNK -> {
                         e = new TarArchiveEntry(name, TarConstants.LF_SYMLINK);
-                        e.setLinkName(Files.readSymbolicLink(path).toString());
+                        e.setLinkName(NativeFs.readlink(path));
                     }
                     case S_IFCHR, S_IFBLK -> {
                         e = new TarArchiveEntry(name, type == S_IFCHR ? TarConstants.LF_CHR : TarConstants.LF_BLK);
@@ -150,10 +149,7 @@ public final class LayerPacker {
             e.setUserName("");
             e.setGroupName("");
             e.setModTime(wholeSeconds((FileTime) attrs.get("lastModifiedTime")));
-            for (Map.Entry<String, byte[]> x : NativeFs.xattrs(path).entrySet()) {
-                PaxXattrs.add(e, x.getKey(), x.getValue());
-            }
-            tar.putArchiveEntry(e);
+            PaxHeaders.put(tar, e, NativeFs.xattrs(path));
             if (content) {
                 copyExactly(path, e.getSize());
             }

@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.slf4j.Logger;
@@ -90,7 +89,11 @@ public final class LayerUnpacker {
             LOG.debug("unpacked {} entries into {} ({})", x.entries, dest, diffId);
             return new UnpackedLayer(dest, diffId, x.entries);
         } catch (IOException | RuntimeException | Error e) {
-            deleteTree(temp);
+            try {
+                deleteTree(temp);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
             throw e;
         }
     }
@@ -131,7 +134,7 @@ public final class LayerUnpacker {
         private final boolean asRoot = NativeFs.isRoot();
         private final Set<String> seen = new HashSet<>();
         private final Set<String> implicitDirs = new HashSet<>();
-        private final List<Map.Entry<Path, TarArchiveEntry>> dirs = new ArrayList<>();
+        private final List<PendingDir> dirs = new ArrayList<>();
         private HashingInputStream uncompressed;
         private long entries;
         private String current;
@@ -147,20 +150,21 @@ public final class LayerUnpacker {
             in.reset();
             InputStream plain = gzip ? damageChecked(() -> new GzipCompressorInputStream(in, true)) : in;
             uncompressed = new HashingInputStream(plain);
-            TarArchiveInputStream tar = new TarArchiveInputStream(uncompressed, "UTF-8");
+            PaxHeaders.RawReader tar = new PaxHeaders.RawReader(uncompressed);
             for (TarArchiveEntry e = next(tar); e != null; e = next(tar)) {
                 entries++;
                 current = e.getName();
-                extract(tar, e);
+                extract(tar, e, xattrs(e, tar.records()));
             }
             drain(); // the gzip trailer (CRC, length) is checked only when read; damage is blamed on the last entry
-            for (int i = dirs.size() - 1; i >= 0; i--) {
-                current = dirs.get(i).getValue().getName();
-                applyMetadata(dirs.get(i).getKey(), dirs.get(i).getValue(), false);
+            for (int i = dirs.size() - 1; i >= 0; i--) { // children before parents: their times stay set
+                PendingDir dir = dirs.get(i);
+                current = dir.entry().getName();
+                applyMetadata(dir.path(), dir.entry(), false, dir.xattrs());
             }
         }
 
-        private TarArchiveEntry next(TarArchiveInputStream tar) throws IOException {
+        private TarArchiveEntry next(PaxHeaders.RawReader tar) throws IOException {
             return damageChecked(tar::getNextEntry);
         }
 
@@ -171,7 +175,7 @@ public final class LayerUnpacker {
             }
         }
 
-        private void extract(TarArchiveInputStream tar, TarArchiveEntry e) throws IOException {
+        private void extract(PaxHeaders.RawReader tar, TarArchiveEntry e, Map<String, byte[]> xattrs) throws IOException {
             String name = e.getName();
             List<String> parts = components(name, name);
             if (parts.isEmpty()) {
@@ -194,15 +198,15 @@ public final class LayerUnpacker {
                 if (!explicitDirAfterImplicit) {
                     Files.createDirectory(path);
                 }
-                dirs.add(Map.entry(path, e));
+                dirs.add(new PendingDir(path, e, xattrs)); // metadata last, once nothing more is written inside
                 return;
             }
             if (e.isSymbolicLink()) {
                 if (e.getLinkName().isEmpty() || e.getLinkName().indexOf('\0') >= 0) {
                     throw refuse("symlink with an empty or invalid target");
                 }
-                Files.createSymbolicLink(path, Path.of(e.getLinkName()));
-                applyMetadata(path, e, true);
+                NativeFs.symlink(e.getLinkName(), path);
+                applyMetadata(path, e, true, xattrs);
                 return;
             }
             if (e.isLink()) {
@@ -223,10 +227,10 @@ public final class LayerUnpacker {
             } else {
                 throw refuse("unsupported entry type '" + (char) type + "'");
             }
-            applyMetadata(path, e, false);
+            applyMetadata(path, e, false, xattrs);
         }
 
-        private void writeFile(TarArchiveInputStream tar, TarArchiveEntry e, Path path) throws IOException {
+        private void writeFile(PaxHeaders.RawReader tar, TarArchiveEntry e, Path path) throws IOException {
             long size = e.getSize();
             if (size < 0 || size > maxEntrySize) {
                 throw refuse("size " + size + " bytes is absurd (limit " + maxEntrySize + ")");
@@ -292,18 +296,12 @@ public final class LayerUnpacker {
             return target;
         }
 
-        private void applyMetadata(Path path, TarArchiveEntry e, boolean symlink) throws IOException {
+        private void applyMetadata(Path path, TarArchiveEntry e, boolean symlink, Map<String, byte[]> xattrs) throws IOException {
             if (asRoot) {
                 NativeFs.lchown(path, (int) e.getLongUserId(), (int) e.getLongGroupId());
             }
             if (!symlink) {
                 NativeFs.chmod(path, e.getMode()); // after chown, which clears set-id bits
-            }
-            Map<String, byte[]> xattrs;
-            try {
-                xattrs = PaxXattrs.read(e);
-            } catch (IllegalArgumentException bad) {
-                throw refuse("malformed xattr header: " + bad.getMessage());
             }
             for (Map.Entry<String, byte[]> x : xattrs.entrySet()) {
                 try {
@@ -314,6 +312,14 @@ public final class LayerUnpacker {
             }
             if (e.getLastModifiedTime() != null) {
                 NativeFs.setTimes(path, e.getLastModifiedTime());
+            }
+        }
+
+        private Map<String, byte[]> xattrs(TarArchiveEntry e, Map<String, byte[]> rawRecords) throws LayerRefusedException {
+            try {
+                return PaxHeaders.xattrs(e, rawRecords);
+            } catch (IllegalArgumentException bad) {
+                throw refuse("malformed xattr header: " + bad.getMessage());
             }
         }
 
@@ -330,6 +336,10 @@ public final class LayerUnpacker {
                 throw new LayerRefusedException(current, what + damaged.getMessage(), damaged);
             }
         }
+    }
+
+    /** A directory whose owner, mode, xattrs and times are applied after everything inside it is written. */
+    private record PendingDir(Path path, TarArchiveEntry entry, Map<String, byte[]> xattrs) {
     }
 
     private interface IoSupplier<T> {

@@ -41,6 +41,10 @@ public final class NativeFs {
 
         @ssize_t long lgetxattr(String path, String name, @Out byte[] value, @size_t long size);
 
+        int symlink(String target, String linkpath);
+
+        @ssize_t long readlink(String path, @Out byte[] buf, @size_t long size);
+
         int geteuid();
 
         int open(String path, int flags);
@@ -93,6 +97,26 @@ public final class NativeFs {
 
     public static void mkfifo(Path path, int mode) throws IOException {
         check(LIBC.mkfifo(path.toString(), mode & 07777), "mkfifo", path);
+    }
+
+    /**
+     * Creates a symlink with exactly this target. java.nio would normalise the target as a Path
+     * ({@code a//b} to {@code a/b}, a trailing slash dropped), which changes the layer's bytes.
+     */
+    public static void symlink(String target, Path link) throws IOException {
+        check(LIBC.symlink(target, link.toString()), "symlink", link);
+    }
+
+    /** A symlink's target exactly as stored (see {@link #symlink}). */
+    public static String readlink(Path link) throws IOException {
+        for (int size = 256; ; size *= 4) {
+            byte[] buf = new byte[size];
+            long n = LIBC.readlink(link.toString(), buf, size);
+            check(n, "readlink", link);
+            if (n < size) {
+                return new String(buf, 0, (int) n, StandardCharsets.UTF_8);
+            }
+        }
     }
 
     public static void lchown(Path path, int uid, int gid) throws IOException {

@@ -221,8 +221,11 @@ public final class Metadata {
 
     // ---- snapshots ----
 
+    /** Writes the whole model as JSON; the stream is flushed but left open for the caller to fsync. */
     public void writeSnapshot(OutputStream out) throws IOException {
-        Json.MAPPER.writeValue(out, new Image(repositories, blobs, nodes, List.copyOf(uploads.values())));
+        Json.MAPPER.writer().without(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET)
+                .writeValue(out, new Image(repositories, blobs, nodes, List.copyOf(uploads.values())));
+        out.flush();
     }
 
     /** Replaces this model's whole state with a snapshot's. */

@@ -183,7 +183,9 @@ public final class BlobReplication implements Closeable {
                         LOG.debug("repair copy of {} to {} failed: {}", digest, node.id(), e.getMessage());
                     }
                 }
-                meta.submit(new AddHolders(blob.digest(), holders));
+                if (holders.size() > blob.holders().size()) {
+                    meta.submit(new AddHolders(blob.digest(), holders));
+                }
             } catch (RuntimeException e) {
                 LOG.debug("repair of blob {} failed: {}", blob.digest(), e.getMessage());
             }

@@ -11,6 +11,7 @@ import dev.layerfs.imaged.meta.Query.GetStatus;
 import dev.layerfs.imaged.meta.ReadMode;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -24,6 +25,9 @@ import org.slf4j.LoggerFactory;
 public final class ImagedServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ImagedServer.class);
+
+    /** Upload sessions idle this long are dropped at startup. */
+    static final Duration ABANDONED_UPLOAD = Duration.ofDays(7);
 
     private final ServerConfig config;
     private RaftNode raft;
@@ -41,6 +45,10 @@ public final class ImagedServer implements AutoCloseable {
         String self = config.cluster().self();
         BlobStore store = new BlobStore(data.resolve("blobs"));
         Uploads uploads = new Uploads(store, self);
+        int abandoned = uploads.purgeOlderThan(ABANDONED_UPLOAD);
+        if (abandoned > 0) {
+            LOG.info("node {}: dropped {} upload sessions idle for more than {}", self, abandoned, ABANDONED_UPLOAD);
+        }
         raft = new RaftNode(config.cluster(), data.resolve("raft"), config.tuning());
         raft.start();
         meta = new RaftMetadataClient(raft);

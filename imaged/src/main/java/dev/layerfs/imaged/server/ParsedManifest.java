@@ -17,8 +17,7 @@ import java.util.Map;
  * (config and layers of an image manifest, child manifests of an index), its subject and artifact
  * type. Anything malformed is MANIFEST_INVALID naming the problem.
  */
-record ParsedManifest(String mediaType, List<String> references, String subject, String artifactType,
-                      Map<String, String> annotations) {
+record ParsedManifest(String mediaType, List<String> references, String subject, String artifactType) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -53,7 +52,7 @@ record ParsedManifest(String mediaType, List<String> references, String subject,
             }
             String subject = m.subject() == null ? null : m.subject().parsedDigest().toString();
             String artifactType = m.artifactType() != null ? m.artifactType() : m.config().mediaType();
-            return new ParsedManifest(mediaType, List.copyOf(refs), subject, artifactType, m.annotations());
+            return new ParsedManifest(mediaType, List.copyOf(refs), subject, artifactType);
         } catch (IllegalArgumentException e) {
             throw invalid(e.getMessage());
         }
@@ -74,7 +73,7 @@ record ParsedManifest(String mediaType, List<String> references, String subject,
             refs.add(d.parsedDigest().toString());
         }
         String subject = index.subject() == null ? null : index.subject().parsedDigest().toString();
-        return new ParsedManifest(mediaType, List.copyOf(refs), subject, index.artifactType(), index.annotations());
+        return new ParsedManifest(mediaType, List.copyOf(refs), subject, index.artifactType());
     }
 
     private static String declaredMediaType(byte[] body) {

@@ -164,7 +164,7 @@ public final class Registry {
             tag = checkTag(reference);
         }
         ManifestRecord record = new ManifestRecord(digest.toString(), parsed.mediaType(), body, parsed.references(),
-                parsed.subject(), parsed.artifactType(), parsed.annotations());
+                parsed.subject(), parsed.artifactType());
         meta.submit(new Command.PutManifest(repo, tag, record));
         LOG.info("manifest {} put in {}{}", digest, repo, tag == null ? "" : " as " + tag);
         return record;

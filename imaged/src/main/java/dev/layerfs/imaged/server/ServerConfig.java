@@ -17,8 +17,7 @@ public record ServerConfig(ClusterSpec cluster, InetSocketAddress listen, Path d
                            RaftTuning tuning, long repairPeriodMillis) {
 
     public static final String DEFAULT_LISTEN = "127.0.0.1:5000";
-    /** The embedded default's Raft address: loopback only, next to the HTTP port. */
-    public static final String DEFAULT_RAFT = "127.0.0.1:5001";
+    public static final String EMBEDDED_NODE_ID = "local";
 
     public ServerConfig {
         if (replicationFactor < 0) {
@@ -26,10 +25,16 @@ public record ServerConfig(ClusterSpec cluster, InetSocketAddress listen, Path d
         }
     }
 
-    /** {@code imaged serve} with no arguments: a one-node cluster. */
-    public static ServerConfig embedded(InetSocketAddress listen, Path dataDir) {
-        ClusterSpec single = new ClusterSpec("local", Map.of("local", ClusterSpec.parseAddress(DEFAULT_RAFT, "raft")));
-        return new ServerConfig(single, listen, dataDir, 0, RaftTuning.DEFAULT, 10_000);
+    /**
+     * {@code imaged serve} without {@code --peers}: a one-node cluster whose Raft port is on
+     * loopback only, right after the HTTP port (5001 for the default 5000).
+     */
+    public static ServerConfig embedded(String nodeId, InetSocketAddress listen, Path dataDir, RaftTuning tuning) {
+        if (listen.getPort() >= 65535) {
+            throw new IllegalArgumentException("--listen port " + listen.getPort() + " leaves no room for the Raft port after it");
+        }
+        InetSocketAddress raft = InetSocketAddress.createUnresolved("127.0.0.1", listen.getPort() + 1);
+        return new ServerConfig(new ClusterSpec(nodeId, Map.of(nodeId, raft)), listen, dataDir, 0, tuning, 10_000);
     }
 
     public int effectiveReplicationFactor() {

@@ -71,4 +71,17 @@ class UploadsTest {
         assertTrue(store.find(wrong).isEmpty());
         assertTrue(store.find(Digest.of(new byte[] {2})).isEmpty());
     }
+
+    @Test
+    void abandonedSessionsArePurgedAndFreshOnesKept() throws Exception {
+        Uploads uploads = new Uploads(new BlobStore(dir), "n1");
+        Upload old = uploads.start("a");
+        Upload fresh = uploads.start("a");
+        Path oldData = dir.resolve("uploads").resolve(old.id()).resolve("data");
+        Files.setLastModifiedTime(oldData, java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(java.time.Duration.ofDays(8))));
+
+        assertEquals(1, uploads.purgeOlderThan(java.time.Duration.ofDays(7)));
+        assertTrue(uploads.find(old.id()).isEmpty());
+        assertTrue(uploads.find(fresh.id()).isPresent());
+    }
 }

@@ -100,6 +100,44 @@ class PushPullTest {
     }
 
     @Test
+    void tagsAreListedAcrossPages() throws IOException {
+        Path source = tmp.resolve("src");
+        SampleTree.write(source.resolve("f"), "tagged\n");
+        for (String tag : List.of("a", "b", "c")) {
+            push(source, "demo/paged:" + tag, null);
+        }
+        assertEquals(List.of("a", "b", "c"), client().tags("demo/paged", 1).stream().sorted().toList());
+    }
+
+    @Test
+    void anIndexResolvesToItsLinuxAmd64Image() throws IOException {
+        Path amd = tmp.resolve("amd");
+        SampleTree.write(amd.resolve("arch"), "amd64\n");
+        Path arm = tmp.resolve("arm");
+        SampleTree.write(arm.resolve("arch"), "arm64\n");
+        PushResult amdImage = push(amd, "demo/multi:amd64", null);
+        PushResult armImage = push(arm, "demo/multi:arm64", null);
+        String index = "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_INDEX + "\",\"manifests\":["
+                + entry(armImage, "arm64") + "," + entry(amdImage, "amd64") + "]}";
+        client().putManifest("demo/multi", "latest", index.getBytes(), MediaTypes.OCI_INDEX);
+
+        PulledImage pulled = pull("demo/multi:latest", tmp.resolve("store"));
+
+        assertEquals(amdImage.manifestDigest(), pulled.manifestDigest());
+        assertEquals("amd64\n", Files.readString(pulled.layersTopFirst().get(0).resolve("arch")));
+
+        String armOnly = "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_INDEX + "\",\"manifests\":[" + entry(armImage, "arm64") + "]}";
+        client().putManifest("demo/multi", "arm-only", armOnly.getBytes(), MediaTypes.OCI_INDEX);
+        IOException none = assertThrows(IOException.class, () -> pull("demo/multi:arm-only", tmp.resolve("store")));
+        assertTrue(none.getMessage().contains("no linux/amd64"), none.getMessage());
+    }
+
+    private static String entry(PushResult image, String arch) {
+        return "{\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"digest\":\"" + image.manifestDigest() + "\",\"size\":"
+                + image.manifest().toJson().length + ",\"platform\":{\"architecture\":\"" + arch + "\",\"os\":\"linux\"}}";
+    }
+
+    @Test
     void aLayerAlreadyInTheStoreIsNotDownloadedAgain() throws Exception {
         Path source = tmp.resolve("src");
         SampleTree.write(source.resolve("f"), "once\n");
@@ -219,6 +257,14 @@ class PushPullTest {
         assertTrue(names.contains(pushed.manifestDigest().toString()), "our manifest, byte-identical: " + names);
         assertTrue(names.contains(pushed.manifest().config().digest()), "our config");
         assertTrue(names.contains(pushed.manifest().layers().get(0).digest()), "our layer");
+
+        // And the other way: an image skopeo writes in Docker's format pulls back as the same tree.
+        Commands.run("skopeo", "--policy", policy.toString(), "copy", "--dest-tls-verify=false", "--format", "v2s2",
+                "oci:" + oci + ":v1", "docker://" + registry.hostPort() + "/demo/from-skopeo:v1");
+        RegistryClient.FetchedManifest docker = client().getManifest("demo/from-skopeo", "v1");
+        assertEquals(MediaTypes.DOCKER_MANIFEST_V2, docker.mediaType());
+        PulledImage pulled = pull("demo/from-skopeo:v1", tmp.resolve("store"));
+        assertEquals(TreeSnapshot.of(source), TreeSnapshot.of(pulled.layersTopFirst().get(0)));
     }
 
     @Test
@@ -245,7 +291,7 @@ class PushPullTest {
 
         Path store = tmp.resolve("store");
         IOException e = assertThrows(IOException.class, () -> pull("demo/tampered:v1", store));
-        assertTrue(e.getMessage().contains("digest") || e.getMessage().contains("corrupt"), e.getMessage());
+        assertTrue(e.getMessage().contains("has digest") && e.getMessage().contains("expected " + layer), e.getMessage());
         try (Stream<Path> s = Files.list(store.resolve("sha256"))) {
             assertEquals(List.of("." + layer.hex() + ".lock"), s.map(p -> p.getFileName().toString()).toList(),
                     "no layer directory and no temp leftovers");
@@ -278,10 +324,18 @@ class PushPullTest {
         SampleTree.write(source.resolve("f"), "x");
         RegistryException unknownBase = assertThrows(RegistryException.class, () -> push(source, "demo/bad:v1", "demo/nobase:1"));
         assertEquals("MANIFEST_UNKNOWN", unknownBase.code());
+        IllegalArgumentException byDigest = assertThrows(IllegalArgumentException.class,
+                () -> push(source, "demo/bad@sha256:" + "a".repeat(64), null));
+        assertTrue(byDigest.getMessage().contains("must name a tag"), byDigest.getMessage());
         Path notATar = tmp.resolve("notes.txt");
         Files.writeString(notATar, "just text, not a tar archive at all");
         IOException notTar = assertThrows(IOException.class, () -> push(notATar, "demo/bad:v1", null));
         assertTrue(notTar.getMessage().contains(notATar.toString()), notTar.getMessage());
+        Path hostile = tmp.resolve("hostile.tar");
+        Files.write(hostile, new dev.layerfs.imaged.layer.RawTar().file("ok", new byte[1]).file("../../etc/cron.d/evil", new byte[1]).finish());
+        dev.layerfs.imaged.layer.LayerRefusedException refused = assertThrows(dev.layerfs.imaged.layer.LayerRefusedException.class,
+                () -> push(hostile, "demo/bad:v1", null));
+        assertEquals("../../etc/cron.d/evil", refused.entry());
         assertThrows(RegistryException.class, () -> client().tags("demo/bad"), "no repository was created");
     }
 

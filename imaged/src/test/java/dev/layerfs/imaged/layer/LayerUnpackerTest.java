@@ -15,6 +15,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,6 +51,35 @@ class LayerUnpackerTest {
     @Test
     void dotDotHiddenInsideAPathIsRefused() throws IOException {
         assertRefused(new RawTar().dir("a/").file("a/b/../../../escape", OK).finish(), "a/b/../../../escape");
+    }
+
+    @Test
+    void dotDotHiddenInAPaxPathRecordIsRefused() throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
+            TarArchiveEntry e = new TarArchiveEntry("innocent");
+            e.addPaxHeader("path", "../../../outside/evil");
+            e.setSize(OK.length);
+            tar.putArchiveEntry(e);
+            tar.write(OK);
+            tar.closeArchiveEntry();
+        }
+        assertRefused(out.toByteArray(), "../../../outside/evil");
+    }
+
+    @Test
+    void dotDotInAGnuLongNameIsRefused() throws IOException {
+        String longName = "../../../outside/" + "x".repeat(120);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_GNU);
+            TarArchiveEntry e = new TarArchiveEntry(longName, true);
+            e.setSize(OK.length);
+            tar.putArchiveEntry(e);
+            tar.write(OK);
+            tar.closeArchiveEntry();
+        }
+        assertRefused(out.toByteArray(), longName);
     }
 
     @Test

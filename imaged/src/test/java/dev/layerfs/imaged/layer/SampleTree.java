@@ -23,6 +23,7 @@ public final class SampleTree {
         write(dir.resolve("bin/tool"), "#!/bin/sh\necho tool\n");
         Commands.run("chmod", "4755", d + "/bin/tool");
         Commands.run("ln", d + "/bin/tool", d + "/bin/tool-again");
+        write(dir.resolve("bin/ping"), "pretend ping\n");
         write(dir.resolve("home/user/secret"), "only mine\n");
         Commands.run("chown", "-R", "1000:1001", d + "/home/user");
         Commands.run("chmod", "0600", d + "/home/user/secret");
@@ -35,6 +36,7 @@ public final class SampleTree {
         Files.createDirectories(dir.resolve("lib"));
         Commands.run("ln", "-s", "../etc/passwd", d + "/lib/passwd-link");
         Commands.run("ln", "-s", "/nonexistent/dangling", d + "/lib/dangling");
+        Commands.run("ln", "-s", "../lib//sub/", d + "/lib/odd-target"); // kept byte for byte, not normalised
         Commands.run("chown", "-h", "1000:1000", d + "/lib/passwd-link");
         Files.createDirectories(dir.resolve("run"));
         Commands.run("mkfifo", "-m", "0620", d + "/run/fifo");
@@ -48,6 +50,8 @@ public final class SampleTree {
         Commands.run("setfattr", "-n", "user.binary", "-v", "0x00ff10fe", d + "/xattrs/file");
         if (NativeFs.isRoot()) {
             Commands.run("setfattr", "-n", "trusted.overlay.test", "-v", "y", d + "/xattrs");
+            // File capabilities (cap_setuid,cap_net_raw+ep): binary (0x80 is not UTF-8), and cleared by any chown.
+            Commands.run("setfattr", "-n", "security.capability", "-v", "0x0100000280200000000000000000000000000000", d + "/bin/ping");
         }
         // A layerfs writable branch: whiteouts and an opaque directory are content…
         write(dir.resolve(".wh.removed-file"), "");

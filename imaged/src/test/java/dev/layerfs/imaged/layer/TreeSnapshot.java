@@ -44,7 +44,7 @@ public final class TreeSnapshot {
                         ((FileTime) a.get("lastModifiedTime")).to(java.util.concurrent.TimeUnit.SECONDS)));
             }
             if (Files.isSymbolicLink(p)) {
-                line.append(" -> ").append(Files.readSymbolicLink(p));
+                line.append(" -> ").append(Commands.run("readlink", p.toString()).strip());
             } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
                 try (InputStream in = Files.newInputStream(p)) {
                     line.append(" size=").append(a.get("size")).append(" sha256=")

@@ -33,9 +33,10 @@ class MetadataTest {
     }
 
     private static ManifestRecord manifest(String digest, String subject) {
+        String json = "{\"m\":\"" + digest + "\"" + (subject == null ? "" : ",\"annotations\":{\"k\":\"v\"}") + "}";
         return new ManifestRecord(digest, "application/vnd.oci.image.manifest.v1+json",
-                ("{\"m\":\"" + digest + "\"}").getBytes(StandardCharsets.UTF_8), List.of(CONFIG, LAYER), subject,
-                subject == null ? null : "application/example", subject == null ? null : Map.of("k", "v"));
+                json.getBytes(StandardCharsets.UTF_8), List.of(CONFIG, LAYER), subject,
+                subject == null ? null : "application/example");
     }
 
     private void pushBlobs(String repo) {
@@ -121,6 +122,7 @@ class MetadataTest {
         assertEquals(1, found.size());
         assertEquals(sig, found.get(0).digest());
         assertEquals("application/example", found.get(0).artifactType());
+        assertEquals(Map.of("k", "v"), found.get(0).annotations());
         assertTrue(meta.referrers("a", MANIFEST, "other/type").manifests().isEmpty());
     }
 
@@ -129,8 +131,15 @@ class MetadataTest {
         pushBlobs("lib/app");
         apply(new PutManifest("lib/app", "v1", manifest(MANIFEST, null)));
         apply(new RegisterNode("n1", "127.0.0.1:5000"));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+        ByteArrayOutputStream out = new ByteArrayOutputStream() {
+            @Override
+            public void close() {
+                closed.set(true);
+            }
+        };
         meta.writeSnapshot(out);
+        assertFalse(closed.get(), "the caller's stream stays open so it can be fsynced");
 
         Metadata restored = new Metadata();
         restored.readSnapshot(new ByteArrayInputStream(out.toByteArray()));

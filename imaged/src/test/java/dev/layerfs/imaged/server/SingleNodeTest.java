@@ -50,6 +50,9 @@ class SingleNodeTest {
             for (int i = 0; i < 3; i++) {
                 pushed.add(c.pushImage("lib/app", "v" + i, random(50_000 + i, i)));
             }
+            // A manifest just under the 4 MiB limit travels through the Raft log too.
+            byte[] big = bigManifest(pushed.get(0));
+            assertEquals(201, c.pushManifest("lib/app", "big", "application/vnd.oci.image.manifest.v1+json", big));
             int exit = n1.stop();
             assertTrue(exit == 143 || exit == 0, "SIGTERM ends the JVM normally, got exit " + exit);
             assertTrue(n1.log().contains("node n1: stopped"), "the shutdown hook closed the node cleanly");
@@ -59,8 +62,9 @@ class SingleNodeTest {
                 assertArrayEquals(image.manifest(), c.get("/v2/lib/app/manifests/" + image.tag()).body());
                 assertArrayEquals(image.layer(), c.get("/v2/lib/app/blobs/" + Digest.of(image.layer())).body());
             }
+            assertArrayEquals(big, c.get("/v2/lib/app/manifests/big").body());
             String tags = Json.MAPPER.readTree(c.get("/v2/lib/app/tags/list").body()).get("tags").toString();
-            assertEquals("[\"v0\",\"v1\",\"v2\"]", tags);
+            assertEquals("[\"big\",\"v0\",\"v1\",\"v2\"]", tags);
             assertTrue(n1.log().contains("(RECOVER)"), "the restart recovered the existing Raft storage");
             c.pushImage("lib/app", "after-restart", random(10, 99));
             assertEquals(200, c.get("/v2/lib/app/manifests/after-restart").statusCode());
@@ -90,6 +94,15 @@ class SingleNodeTest {
             assertArrayEquals(Files.readAllBytes(source.resolve("manifest.json")),
                     n1.client().get("/v2/lib/from-oci/manifests/v1").body());
         }
+    }
+
+    /** The image's manifest with an annotation that brings it to just under 4 MiB. */
+    private static byte[] bigManifest(Image image) throws IOException {
+        com.fasterxml.jackson.databind.node.ObjectNode m = (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(image.manifest());
+        m.putObject("annotations").put("padding", "x".repeat(Registry.MAX_MANIFEST_BYTES - image.manifest().length - 100));
+        byte[] big = Json.MAPPER.writeValueAsBytes(m);
+        assertTrue(big.length <= Registry.MAX_MANIFEST_BYTES && big.length > Registry.MAX_MANIFEST_BYTES - 200);
+        return big;
     }
 
     static boolean onPath(String tool) {

@@ -1,0 +1,149 @@
+package dev.layerfs.union;
+
+import dev.layerfs.sys.Errno;
+import dev.layerfs.sys.ErrnoException;
+import dev.layerfs.sys.Fs;
+import dev.layerfs.sys.Stat;
+
+/**
+ * Operations that make a new name: create, mknod, symlink, mkdir, link. New entries always land
+ * in the writable branch, owned by the caller (with the group of a set-group-ID parent), and
+ * drop a whiteout of the same name; a directory made where a whiteout stood is opaque.
+ */
+final class NewEntries {
+
+    private final CopyUp copyUp;
+    private final PathLocks locks;
+    private final OpenFiles files;
+    private final int workDir;
+
+    NewEntries(CopyUp copyUp, PathLocks locks, OpenFiles files, int workDir) {
+        this.copyUp = copyUp;
+        this.locks = locks;
+        this.files = files;
+        this.workDir = workDir;
+    }
+
+    static void checkName(UnionPath path) throws ErrnoException {
+        if (Names.isReserved(path.name())) {
+            throw new ErrnoException(Errno.EPERM, "reserved name (whiteout prefix .wh.): " + path);
+        }
+    }
+
+    /** Owner of a new entry: the caller, with the group of a set-group-ID parent. */
+    private static Caller owner(int upperParent, Caller caller) throws ErrnoException {
+        Stat p = Fs.fstat(upperParent);
+        return setGroupId(p) ? new Caller(caller.uid(), p.gid()) : caller;
+    }
+
+    private static boolean setGroupId(Stat dir) {
+        return (dir.mode() & Stat.S_ISGID) != 0;
+    }
+
+    long create(UnionPath path, int mode, int flags, Caller caller) throws ErrnoException {
+        checkName(path);
+        int parent = copyUp.upperDir(path.parent());
+        try (PathLocks.Held held = locks.lock(path)) {
+            int osFlags = (flags & ~Fs.O_TRUNC) | Fs.O_CREAT | Fs.O_EXCL | Fs.O_NOFOLLOW;
+            int fd = Fs.open(parent, path.name(), osFlags, mode & 07777);
+            try {
+                Caller o = owner(parent, caller);
+                if (o.uid() != 0 || o.gid() != 0) {
+                    Fs.fchown(fd, o.uid(), o.gid());
+                }
+                Whiteouts.remove(parent, path.name());
+            } catch (ErrnoException e) {
+                Fs.close(fd);
+                throw e;
+            }
+            return files.add(new OpenFile(fd, 0, path, false));
+        } finally {
+            Fs.close(parent);
+        }
+    }
+
+    void mknod(UnionPath path, int mode, long rdev, Caller caller) throws ErrnoException {
+        checkName(path);
+        newEntry(path, caller, (parent, name) -> Fs.mknod(parent, name, mode, rdev));
+    }
+
+    void symlink(String target, UnionPath path, Caller caller) throws ErrnoException {
+        checkName(path);
+        newEntry(path, caller, (parent, name) -> Fs.symlink(target, parent, name));
+    }
+
+    private interface Maker {
+        void make(int parent, String name) throws ErrnoException;
+    }
+
+    private void newEntry(UnionPath path, Caller caller, Maker maker) throws ErrnoException {
+        int parent = copyUp.upperDir(path.parent());
+        try (PathLocks.Held held = locks.lock(path)) {
+            maker.make(parent, path.name());
+            Caller o = owner(parent, caller);
+            if (o.uid() != 0 || o.gid() != 0) {
+                Fs.chown(parent, path.name(), o.uid(), o.gid());
+            }
+            Whiteouts.remove(parent, path.name());
+        } finally {
+            Fs.close(parent);
+        }
+    }
+
+    /**
+     * A directory created where a whiteout hid a lower one is opaque: it is assembled with its
+     * marker in the work directory and renamed into place, then the whiteout goes.
+     */
+    void mkdir(UnionPath path, int mode, Caller caller) throws ErrnoException {
+        checkName(path);
+        int parent = copyUp.upperDir(path.parent());
+        try (PathLocks.Held held = locks.lock(path)) {
+            Caller o = owner(parent, caller);
+            int perms = mode & 07777;
+            if (setGroupId(Fs.fstat(parent))) {
+                perms |= Stat.S_ISGID; // a directory inherits its parent's set-group-ID bit
+            }
+            if (!Whiteouts.exists(parent, path.name())) {
+                Fs.mkdir(parent, path.name(), perms);
+                if (o.uid() != 0 || o.gid() != 0) {
+                    Fs.chown(parent, path.name(), o.uid(), o.gid());
+                }
+                return;
+            }
+            String tmp = copyUp.tempName();
+            Fs.mkdir(workDir, tmp, 0700);
+            try {
+                Whiteouts.makeOpaque(workDir, tmp);
+                Fs.chown(workDir, tmp, o.uid(), o.gid());
+                Fs.chmod(workDir, tmp, perms);
+                Fs.rename(workDir, tmp, parent, path.name());
+            } catch (ErrnoException e) {
+                try {
+                    WorkDir.removeTree(workDir, tmp);
+                } catch (ErrnoException ignored) {
+                    // the next mount clears the work directory
+                }
+                throw e;
+            }
+            Whiteouts.remove(parent, path.name());
+        } finally {
+            Fs.close(parent);
+        }
+    }
+
+    void link(UnionPath from, UnionPath to) throws ErrnoException {
+        checkName(to);
+        int fromParent = copyUp.upperEntry(from);
+        try {
+            int toParent = copyUp.upperDir(to.parent());
+            try (PathLocks.Held held = locks.lock(from, to)) {
+                Fs.link(fromParent, from.name(), toParent, to.name());
+                Whiteouts.remove(toParent, to.name());
+            } finally {
+                Fs.close(toParent);
+            }
+        } finally {
+            Fs.close(fromParent);
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package dev.layerfs.union;
+
+import dev.layerfs.sys.Errno;
+import dev.layerfs.sys.ErrnoException;
+import dev.layerfs.sys.Fs;
+
+/**
+ * rename. A file is copied up, then renamed within the writable branch; its old name gets a
+ * whiteout if a lower branch still holds it. A directory that lives only in the writable branch
+ * is renamed there (opaque if it lands where a lower directory was); a directory with content
+ * in a lower branch answers EXDEV, as overlayfs does without redirect_dir, and {@code mv} then
+ * copies it. Whole-tree copy-up is left for a later change.
+ */
+final class Rename {
+
+    private final OpenBranches branches;
+    private final Lookup lookup;
+    private final CopyUp copyUp;
+    private final PathLocks locks;
+
+    Rename(Lookup lookup, CopyUp copyUp, PathLocks locks) {
+        this.branches = lookup.branches();
+        this.lookup = lookup;
+        this.copyUp = copyUp;
+        this.locks = locks;
+    }
+
+    void rename(UnionPath from, UnionPath to) throws ErrnoException {
+        NewEntries.checkName(to);
+        branches.upperRoot();
+        Entry source;
+        try (DirView view = lookup.openDir(from.parent())) {
+            source = lookup.entry(view, from);
+        }
+        if (source.stat().isDirectory()) {
+            renameDirectory(from, to);
+        } else {
+            renameFile(from, to);
+        }
+    }
+
+    private void renameFile(UnionPath from, UnionPath to) throws ErrnoException {
+        int fromParent = copyUp.upperEntry(from);
+        try {
+            int toParent = copyUp.upperDir(to.parent());
+            try (PathLocks.Held held = locks.lock(from, to)) {
+                boolean lowerHolds;
+                try (DirView view = lookup.openDir(from.parent())) {
+                    Entry e = lookup.entry(view, from);
+                    if (!e.inUpper()) {
+                        throw new ErrnoException(Errno.ENOENT, "renamed away during copy-up: " + from);
+                    }
+                    lowerHolds = lookup.lowerHolds(view, e, from.name());
+                }
+                if (lowerHolds) {
+                    Whiteouts.create(fromParent, from.name());
+                }
+                Fs.rename(fromParent, from.name(), toParent, to.name());
+                Whiteouts.remove(toParent, to.name());
+            } finally {
+                Fs.close(toParent);
+            }
+        } finally {
+            Fs.close(fromParent);
+        }
+    }
+
+    private void renameDirectory(UnionPath from, UnionPath to) throws ErrnoException {
+        try (DirView dir = lookup.openDir(from)) {
+            if (dir.hasLowerLevels()) {
+                throw new ErrnoException(Errno.EXDEV, "directory with lower-branch content cannot be renamed: " + from);
+            }
+        }
+        int fromParent = copyUp.upperDir(from.parent());
+        try {
+            int toParent = copyUp.upperDir(to.parent());
+            try (PathLocks.Held held = locks.lock(from, to)) {
+                boolean fromLowerHolds;
+                try (DirView view = lookup.openDir(from.parent())) {
+                    fromLowerHolds = lookup.lowerHolds(view, lookup.entry(view, from), from.name());
+                }
+                boolean toLowerHolds = false;
+                try (DirView view = lookup.openDir(to.parent())) {
+                    var target = lookup.find(view, to.name());
+                    if (target.isPresent()) {
+                        if (!target.get().stat().isDirectory()) {
+                            throw new ErrnoException(Errno.ENOTDIR, "not a directory: " + to);
+                        }
+                        try (DirView t = lookup.openDir(to)) {
+                            if (!MergedListing.isEmpty(t)) {
+                                throw new ErrnoException(Errno.ENOTEMPTY, "directory not empty: " + to);
+                            }
+                        }
+                        toLowerHolds = lookup.lowerHolds(view, target.get(), to.name());
+                        if (target.get().inUpper()) {
+                            Whiteouts.clearMarkers(toParent, to.name());
+                        }
+                    } else {
+                        toLowerHolds = Whiteouts.exists(toParent, to.name());
+                    }
+                }
+                if (toLowerHolds) {
+                    Whiteouts.makeOpaque(fromParent, from.name());
+                }
+                if (fromLowerHolds) {
+                    Whiteouts.create(fromParent, from.name());
+                }
+                Fs.rename(fromParent, from.name(), toParent, to.name());
+                Whiteouts.remove(toParent, to.name());
+            } finally {
+                Fs.close(toParent);
+            }
+        } finally {
+            Fs.close(fromParent);
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package dev.layerfs.fsx;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+
+/**
+ * The read-only branch the random tester starts from: nested directories (one empty), files
+ * from empty to a few hundred KiB with assorted modes (set-user-ID too), relative and dangling
+ * symlinks, a symlink loop, a symlink to a directory, and hard links of two and three names
+ * across directories. Every timestamp is set years in the past, so a copy-up that loses one
+ * or a change that forgets one shows.
+ */
+final class LowerTree {
+
+    private LowerTree() {
+    }
+
+    static void populate(Path lower, long seed) throws IOException {
+        Random r = new Random(seed ^ 0x5eed);
+        file(lower, "a/a", r, 20, 0644);
+        file(lower, "a/b", r, 0, 0644);
+        file(lower, "a/big/x", r, 300_000, 0644);
+        file(lower, "a/big/c/d", r, 5000, 0600);
+        file(lower, "b/x", r, 140_000, 0755);
+        file(lower, "b/e", r, 1, 0444);
+        file(lower, "b/f", r, 70_000, 04755);
+        file(lower, "c/g/h/a", r, 10, 0640);
+        file(lower, "x", r, 4096, 0666);
+        Files.createDirectories(lower.resolve("d/e"));
+        Files.createDirectories(lower.resolve("e"));
+        file(lower, "h/a", r, 9000, 0644);
+        Files.createLink(lower.resolve("h/b"), lower.resolve("h/a"));
+        Files.createLink(lower.resolve("a/h"), lower.resolve("h/a"));
+        file(lower, "c/f", r, 100, 0644);
+        Files.createLink(lower.resolve("b/g"), lower.resolve("c/f"));
+        Files.createSymbolicLink(lower.resolve("f"), Path.of("a/a"));
+        Files.createSymbolicLink(lower.resolve("a/c"), Path.of("b"));
+        Files.createSymbolicLink(lower.resolve("b/h"), Path.of("/fsx-nowhere/x"));
+        Files.createSymbolicLink(lower.resolve("c/d"), Path.of("d"));
+        Files.createSymbolicLink(lower.resolve("g"), Path.of("a"));
+        List<Path> all = new ArrayList<>();
+        try (Stream<Path> s = Files.walk(lower)) {
+            s.sorted(Comparator.reverseOrder()).forEach(all::add); // children before their directory
+        }
+        for (Path p : all) {
+            FileTime t = FileTime.fromMillis(1_100_000_000_000L + r.nextInt(1_000_000_000) * 100L + r.nextInt(1000));
+            Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setTimes(t, t, null);
+        }
+    }
+
+    private static void file(Path root, String rel, Random r, int size, int mode) throws IOException {
+        Path p = root.resolve(rel);
+        Files.createDirectories(p.getParent());
+        byte[] b = new byte[size];
+        r.nextBytes(b);
+        Files.write(p, b);
+        if (Sys.c().chmod(p.toString(), mode) != 0) {
+            throw new IOException("chmod " + p + " failed");
+        }
+    }
+}
