@@ -153,7 +153,7 @@ class LayerfsContainerTest {
 
         Host.Run missing = Host.run(env, launchers.layerfs().toString(), "lxc-config", "c2", "-o", "dirs=" + delta + ":" + tmp.resolve("nope"), "-P", lxcpath.toString());
         assertEquals(2, missing.exit());
-        assertEquals("layerfs: branch " + tmp.resolve("nope") + " is not a directory\n", missing.output());
+        assertEquals("layerfs: branch " + tmp.resolve("nope") + ": no such directory\n", missing.output());
 
         Host.Run noLxc = Host.run(Map.of(LayerfsLauncher.ENV, launchers.layerfs().toString(), "PATH", tmp.resolve("bin").toString()),
                 launchers.layerfs().toString(), "lxc-config", "c3", "-o", dirs, "-P", lxcpath.toString());
