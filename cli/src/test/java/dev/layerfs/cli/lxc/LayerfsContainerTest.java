@@ -1,5 +1,6 @@
 package dev.layerfs.cli.lxc;
 
+import dev.layerfs.mount.RunFiles;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -139,6 +140,24 @@ class LayerfsContainerTest {
         assertTrue(start.exit() != 0, "the start fails");
         assertTrue(start.output().contains("layerfs-mount-hook: c1: layerfs mount of " + lxcpath.resolve("c1/rootfs") + " failed"), start.output());
         assertEquals(List.of(), MountTable.mountsAtOrUnder(tmp), "nothing mounted");
+    }
+
+    @Test
+    void aUnionLeftByACrashedDaemonIsReplacedAtTheNextStart() throws Exception {
+        Path delta = Files.createDirectory(tmp.resolve("delta"));
+        String dirs = "dirs=" + delta + "=rw:" + base + "=ro";
+        layerfs("lxc-config", "c1", "-o", dirs, "-P", lxcpath.toString());
+        Path rootfs = lxcpath.resolve("c1/rootfs");
+        layerfs("mount", "-o", dirs, rootfs.toString());
+        long daemon = Long.parseLong(Files.readString(RunFiles.pid(rootfs)).strip());
+        ProcessHandle.of(daemon).orElseThrow().destroyForcibly();
+        ProcessHandle.of(daemon).ifPresent(p -> p.onExit().join());
+        assertEquals(1, Host.run("stat", rootfs.toString()).exit(), "a dead union: Transport endpoint is not connected");
+
+        assertEquals("base motd\n", lxc("lxc-execute", "c1", "--", "/bin/cat", "/etc/motd").ok().output());
+
+        assertEquals(List.of(), MountTable.mountsAtOrUnder(tmp), "the dead union was unmounted, the new one after the stop");
+        assertTrue(Files.readString(lxcpath.resolve("c1/layerfs.log")).contains("lazily unmounting a dead union on " + rootfs));
     }
 
     @Test
