@@ -86,7 +86,7 @@ final class FaultRun {
             while (!ok && System.nanoTime() < deadline) {
                 byte[] blob = new byte[1024];
                 random.nextBytes(blob);
-                ok = probe.pushBlob(node, blob).ok();
+                ok = probe.pushBlob(node.endpoint(), blob).ok();
                 if (!ok) {
                     sleep(500);
                 }
@@ -103,7 +103,7 @@ final class FaultRun {
         long deadline = System.nanoTime() + timeout.toNanos();
         List<NodeView> views = List.of();
         while (System.nanoTime() < deadline) {
-            views = cluster.nodes().stream().map(n -> NodeView.of(n, RegistryOps.REPO)
+            views = cluster.nodes().stream().map(n -> NodeView.of(n.endpoint(), RegistryOps.REPO)
                     .orElse(new NodeView(n.id(), -1, "unreachable", new java.util.TreeMap<>()))).toList();
             if (views.stream().map(NodeView::digest).distinct().count() == 1 && !views.get(0).counts().equals("unreachable")) {
                 return views;

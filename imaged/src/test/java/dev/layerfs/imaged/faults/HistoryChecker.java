@@ -7,6 +7,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -52,11 +53,11 @@ final class HistoryChecker {
     }
 
     /** Checks a tag's final value (read after healing, so "later than everything"). */
-    java.util.Optional<String> checkFinal(String tag, String value) {
+    Optional<String> checkFinal(String tag, String value) {
         return explain(tag, value, Long.MAX_VALUE, Long.MAX_VALUE, "final value");
     }
 
-    private java.util.Optional<String> explain(String tag, String value, long start, long end, String what) {
+    private Optional<String> explain(String tag, String value, long start, long end, String what) {
         List<Op> acked = ackedByTag.getOrDefault(tag, List.of());
         Op latestBefore = null; // the acknowledged write that ended before `start` and started last
         for (Op w : acked) {
@@ -65,30 +66,30 @@ final class HistoryChecker {
             }
         }
         if (value.isEmpty()) {
-            return latestBefore == null ? java.util.Optional.empty()
-                    : java.util.Optional.of(what + " of " + tag + " found no tag, though write #" + latestBefore.id()
+            return latestBefore == null ? Optional.empty()
+                    : Optional.of(what + " of " + tag + " found no tag, though write #" + latestBefore.id()
                             + " (seq " + latestBefore.seq() + ") was acknowledged before it began");
         }
         Op w = writesByValue.get(value);
         if (w == null) {
-            return java.util.Optional.of(what + " of " + tag + " returned " + value + ", which no client wrote");
+            return Optional.of(what + " of " + tag + " returned " + value + ", which no client wrote");
         }
         if (!w.key().equals(tag)) {
-            return java.util.Optional.of(what + " of " + tag + " returned the value of write #" + w.id() + " to tag " + w.key());
+            return Optional.of(what + " of " + tag + " returned the value of write #" + w.id() + " to tag " + w.key());
         }
         if (w.outcome() == Outcome.FAIL) {
-            return java.util.Optional.of(what + " of " + tag + " returned write #" + w.id() + ", which was refused: " + w.error());
+            return Optional.of(what + " of " + tag + " returned write #" + w.id() + ", which was refused: " + w.error());
         }
         if (w.start() > end) {
-            return java.util.Optional.of(what + " of " + tag + " returned write #" + w.id() + ", which started after the read ended");
+            return Optional.of(what + " of " + tag + " returned write #" + w.id() + ", which started after the read ended");
         }
         if (w.ok() && latestBefore != null && latestBefore != w && latestBefore.start() > w.end()) {
-            return java.util.Optional.of(what + " of " + tag + " returned write #" + w.id() + " (seq " + w.seq()
+            return Optional.of(what + " of " + tag + " returned write #" + w.id() + " (seq " + w.seq()
                     + ", acknowledged at " + ms(w.end()) + ") although write #" + latestBefore.id() + " (seq "
                     + latestBefore.seq() + ", " + ms(latestBefore.start()) + "-" + ms(latestBefore.end())
                     + ") overwrote it and was acknowledged before this began");
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 
     /** Writes acknowledged by a node while it was cut off in a minority: each one is a violation. */

@@ -74,6 +74,10 @@ final class NodeProcess implements AutoCloseable {
         return address + ":" + HTTP_PORT;
     }
 
+    Endpoint endpoint() {
+        return new Endpoint(id, httpAddress());
+    }
+
     synchronized boolean running() {
         return process != null && process.isAlive();
     }

@@ -30,7 +30,7 @@ record NodeView(String node, long appliedIndex, String counts, TreeMap<String, S
     }
 
     /** Reads the view, or empty when the node does not answer every request. */
-    static Optional<NodeView> of(NodeProcess node, String repo) {
+    static Optional<NodeView> of(Endpoint node, String repo) {
         try {
             JsonNode status = Json.MAPPER.readTree(get(node, "/internal/status").body());
             TreeMap<String, String> tags = new TreeMap<>();
@@ -56,7 +56,7 @@ record NodeView(String node, long appliedIndex, String counts, TreeMap<String, S
         }
     }
 
-    private static HttpResponse<byte[]> get(NodeProcess node, String path) throws IOException, InterruptedException {
+    private static HttpResponse<byte[]> get(Endpoint node, String path) throws IOException, InterruptedException {
         return HTTP.send(HttpRequest.newBuilder(URI.create("http://" + node.httpAddress() + path))
                 .timeout(Duration.ofSeconds(5))
                 .header("Imaged-Consistency", "local")

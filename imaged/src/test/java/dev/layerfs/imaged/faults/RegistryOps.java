@@ -38,7 +38,7 @@ final class RegistryOps {
     }
 
     /** Monolithic push: {@code POST /v2/<repo>/blobs/uploads/?digest=}. */
-    Op pushBlob(NodeProcess node, byte[] content) {
+    Op pushBlob(Endpoint node, byte[] content) {
         String digest = Digest.of(content).toString();
         long start = history.now();
         Outcome outcome;
@@ -56,8 +56,57 @@ final class RegistryOps {
                 start, history.now(), outcome, error));
     }
 
+    /**
+     * Chunked push: POST a session, PATCH {@code chunks} pieces, PUT {@code ?digest=}. Only the
+     * final PUT can acknowledge; a failure before it means the blob was not pushed.
+     */
+    Op pushBlobChunked(Endpoint node, byte[] content, int chunks) {
+        String digest = Digest.of(content).toString();
+        long start = history.now();
+        Outcome outcome;
+        String error = "";
+        boolean finalSent = false;
+        try {
+            HttpResponse<String> r = send(node, "POST", "/v2/" + REPO + "/blobs/uploads/", null, null);
+            if (r.statusCode() != 202) {
+                throw new RefusedStep("POST answered " + r.statusCode() + " " + r.body());
+            }
+            String location = r.headers().firstValue("Location").orElseThrow(() -> new RefusedStep("POST gave no Location"));
+            int step = (content.length + chunks - 1) / chunks;
+            for (int from = 0; from < content.length; from += step) {
+                int to = Math.min(content.length, from + step);
+                r = send(node, "PATCH", location, java.util.Arrays.copyOfRange(content, from, to), "application/octet-stream",
+                        "Content-Range", from + "-" + (to - 1));
+                if (r.statusCode() != 202) {
+                    throw new RefusedStep("PATCH " + from + "-" + (to - 1) + " answered " + r.statusCode() + " " + r.body());
+                }
+                location = r.headers().firstValue("Location").orElse(location);
+            }
+            finalSent = true;
+            r = send(node, "PUT", location + (location.contains("?") ? "&" : "?") + "digest=" + digest, null, null);
+            outcome = writeOutcome(r.statusCode());
+            error = outcome == Outcome.OK ? "" : "PUT answered " + r.statusCode() + " " + r.body();
+        } catch (RefusedStep e) {
+            outcome = Outcome.FAIL;
+            error = e.getMessage();
+        } catch (IOException e) {
+            // Lost during POST or PATCH: the blob cannot have been stored. Lost during the final PUT: unknown.
+            outcome = finalSent ? failureOutcome(e) : Outcome.FAIL;
+            error = e.toString();
+        }
+        return record(new Op(history.nextId(), client, node.id(), Kind.PUSH_BLOB, digest, digest, -1,
+                start, history.now(), outcome, error));
+    }
+
+    /** A step before the final PUT was refused: the blob was not pushed. */
+    private static final class RefusedStep extends IOException {
+        RefusedStep(String message) {
+            super(message);
+        }
+    }
+
     /** {@code PUT /v2/<repo>/manifests/<tag>} of a manifest whose blobs were pushed before. */
-    Op putTag(NodeProcess node, String tag, long seq, byte[] manifest) {
+    Op putTag(Endpoint node, String tag, long seq, byte[] manifest) {
         String digest = Digest.of(manifest).toString();
         long start = history.now();
         Outcome outcome;
@@ -75,7 +124,7 @@ final class RegistryOps {
     }
 
     /** A linearizable (default) read of a tag: the digest of the manifest it names, "" when absent. */
-    Op readTag(NodeProcess node, String tag) {
+    Op readTag(Endpoint node, String tag) {
         long start = history.now();
         Outcome outcome;
         String value = "";
@@ -120,12 +169,16 @@ final class RegistryOps {
         return op;
     }
 
-    private HttpResponse<String> send(NodeProcess node, String method, String path, byte[] body, String type) throws IOException {
+    private HttpResponse<String> send(Endpoint node, String method, String path, byte[] body, String type,
+                                      String... headers) throws IOException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + node.httpAddress() + path))
                 .timeout(timeout)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
         if (type != null) {
             b.header("Content-Type", type);
+        }
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
         }
         try {
             return http.send(b.build(), HttpResponse.BodyHandlers.ofString());

@@ -65,7 +65,7 @@ final class Workload {
         RegistryOps ops = new RegistryOps(history, client, requestTimeout);
         List<Layer> layers = new ArrayList<>();
         while (!stop.get()) {
-            NodeProcess node = cluster.node(random.nextInt(cluster.size()));
+            Endpoint node = cluster.node(random.nextInt(cluster.size())).endpoint();
             int dice = random.nextInt(100);
             if (layers.isEmpty() || dice < 30) {
                 byte[] blob = new byte[512 + random.nextInt(16 << 10)];
