@@ -6,12 +6,16 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.Map;
@@ -104,7 +108,9 @@ public final class ContainerWriter {
             if (contents.image().isPresent()) {
                 write(temp.resolve(container.imageFile().getFileName()), contents.image().get(), "rw-r--r--");
             }
+            syncDirectory(temp);
             Files.move(temp, container.dir(), StandardCopyOption.ATOMIC_MOVE);
+            syncDirectory(lxcpath);
         } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
             deleteQuietly(temp);
             throw new UserError("container " + container.name() + " already exists in " + lxcpath);
@@ -118,9 +124,22 @@ public final class ContainerWriter {
         log.debug("created container {} in {} over {}", container.name(), lxcpath, contents.union().option());
     }
 
+    /** Written and synced: after a crash the renamed directory never holds an empty config. */
     private static void write(Path file, String text, String mode) throws IOException {
-        Files.writeString(file, text);
+        try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+            while (bytes.hasRemaining()) {
+                out.write(bytes);
+            }
+            out.force(true);
+        }
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(mode));
+    }
+
+    private static void syncDirectory(Path dir) throws IOException {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
     }
 
     private static String reason(Exception e) {

@@ -152,7 +152,7 @@ class ContainerWriterTest {
 
         assertEquals("lxc.uts.name = c1\nlxc.rootfs.path = dir:" + lxcpath + "/c1/rootfs\nlxc.net.0.type = veth\n",
                 Files.readString(lxcpath.resolve("c1/config")));
-        assertTrue(Files.readString(lxcpath.resolve("c1/layerfs-mount-hook")).contains("setsid"), "hooks not in the directory come from the jar");
+        assertTrue(Files.readString(lxcpath.resolve("c1/layerfs-mount-hook")).contains("\"$layerfs\" mount --log"), "hooks not in the directory come from the jar");
     }
 
     @Test
