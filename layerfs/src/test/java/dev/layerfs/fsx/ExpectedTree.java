@@ -33,36 +33,31 @@ import java.util.Set;
 final class ExpectedTree {
 
     private final Path root;
-    /** The union's writable branch: only looked at to tell whether a known bug shows in a given case. */
-    private final Path upper;
     /** Where each non-directory of the starting tree comes from in the read-only branches. */
     private final Map<String, ReadOnlyStack.Source> sources;
-    /** Every name the read-only branches show merged; they never change. */
-    private final Set<String> roNames = new HashSet<>();
     /** Union directories that still have a read-only level (so renaming them answers EXDEV). */
     private final Set<String> lowerDirs = new HashSet<>();
     /** Non-directories still served, untouched, from a read-only branch (no copy-up yet). */
     private final Set<String> lowerResident = new HashSet<>();
     /** Inodes of the expected tree that ever had several names: their attributes may lag in the union's kernel cache. */
     private final Set<Long> everMultiLinked = new HashSet<>();
-    private final KnownBugs bugs;
     private int copyUps;
     private int hardLinksBroken;
 
     /** A new oracle over {@code root}, which must already hold the merged view of the read-only branches. */
-    ExpectedTree(Path root, Map<String, ReadOnlyStack.Source> sources, Path upper, KnownBugs bugs) throws IOException {
+    ExpectedTree(Path root, Map<String, ReadOnlyStack.Source> sources) throws IOException {
         this.root = root;
         this.sources = Map.copyOf(sources);
-        this.upper = upper;
-        this.bugs = bugs;
         try (var s = Files.walk(root)) {
             for (Path p : (Iterable<Path>) s::iterator) {
                 String rel = root.relativize(p).toString();
-                roNames.add(rel);
                 if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                     lowerDirs.add(rel);
                 } else {
                     lowerResident.add(rel);
+                    if (sources.get(rel).nlink() > 1) {
+                        everMultiLinked.add((Long) Files.getAttribute(p, "unix:ino", LinkOption.NOFOLLOW_LINKS));
+                    }
                 }
             }
         }
@@ -98,9 +93,6 @@ final class ExpectedTree {
      * an operation reached through a symlink are added to {@code alsoTouched}.
      */
     Outcome apply(Op op, Set<String> alsoTouched) throws IOException {
-        if (op instanceof Op.Mkdir m && !reservedName(m.path())) {
-            return mkdir(m);
-        }
         if (op instanceof Op.Create || op instanceof Op.Mkdir || op instanceof Op.Symlink) {
             return reservedName(op.touched().get(0)) ? Outcome.errno("EPERM") : op.apply(root);
         }
@@ -190,27 +182,6 @@ final class ExpectedTree {
         return o;
     }
 
-    private Outcome mkdir(Op.Mkdir m) throws IOException {
-        boolean overLowerName = canonical(m.path(), false).map(this::lowerHolds).orElse(false);
-        Outcome o = m.apply(root);
-        if (o.ok() && overLowerName && bugs.opaqueMkdirDropsSetGid()) {
-            Path p = root.resolve(m.path());
-            int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-            Sys.c().chmod(p.toString(), mode & 05777);
-        }
-        return o;
-    }
-
-    /** Whether the lower branch still shows a name at {@code canonical}, so the union keeps a whiteout or opaque marker for it. */
-    private boolean lowerHolds(String canonical) {
-        return lowerDirs.contains(parent(canonical)) && roNames.contains(canonical);
-    }
-
-    private static void touch(Path p) throws IOException {
-        Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                .setTimes(java.nio.file.attribute.FileTime.from(java.time.Instant.now()), null, null);
-    }
-
     private Outcome link(Op.Link l) throws IOException {
         if (reservedName(l.to()) && Files.exists(root.resolve(l.from()), LinkOption.NOFOLLOW_LINKS)) {
             return Outcome.errno("EPERM");
@@ -240,22 +211,7 @@ final class ExpectedTree {
                 return Outcome.errno(refusal.get());
             }
         }
-        boolean sameFile = !dir && from.isPresent() && to.isPresent() && !from.equals(to) && !lowerResident.contains(from.get())
-                && Files.exists(root.resolve(r.to()), LinkOption.NOFOLLOW_LINKS)
-                && Files.exists(root.resolve(r.from()), LinkOption.NOFOLLOW_LINKS)
-                && Files.getAttribute(root.resolve(r.from()), "unix:ino", LinkOption.NOFOLLOW_LINKS)
-                        .equals(Files.getAttribute(root.resolve(r.to()), "unix:ino", LinkOption.NOFOLLOW_LINKS));
-        boolean lowerAtFrom = from.map(this::lowerHolds).orElse(false);
-        // the union marks the moved directory opaque by creating a marker in it, unless it has one already
-        boolean lowerAtTo = to.map(this::lowerHolds).orElse(false) && from.isPresent()
-                && !Files.exists(upper.resolve(from.get()).resolve(".wh..wh..opq"), LinkOption.NOFOLLOW_LINKS);
         Outcome o = dir ? r.apply(root) : withCopyUp(r, from);
-        if (o.ok() && sameFile && lowerAtFrom && bugs.renameOntoSameFileWhitesOut()) {
-            touch(root.resolve(r.from()).getParent());
-        }
-        if (o.ok() && dir && lowerAtTo && !to.equals(from) && bugs.opaqueRenameTouchesDirectory()) {
-            touch(root.resolve(r.to()));
-        }
         if (o.ok() && to.isPresent() && !to.equals(from)) {
             lowerResident.remove(to.get());
             if (dir) {
@@ -329,6 +285,7 @@ final class ExpectedTree {
         Files.copy(p, tmp, StandardCopyOption.COPY_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
         Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE);
         parentTimes.restore(p.getParent());
+        everMultiLinked.add((Long) Files.getAttribute(p, "unix:ino", LinkOption.NOFOLLOW_LINKS));
         hardLinksBroken++;
         return true;
     }
