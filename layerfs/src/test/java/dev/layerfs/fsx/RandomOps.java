@@ -324,7 +324,10 @@ final class RandomOps {
     private void fail(String what) {
         throw new AssertionError("fsx seed " + seed + ", step " + step + " of " + steps + ": " + what
                 + "\nlast operations:\n  " + String.join("\n  ", history)
-                + "\nreplay: mvn -pl layerfs test -Dtest=RandomOperationsTest -Dfsx.seed=" + seed + " -Dfsx.steps=" + steps);
+                + "\nreplay (the same operations): mvn -B -pl layerfs -am test -Dtest=dev.layerfs.fsx.RandomOperationsTest"
+                + " -Dsurefire.failIfNoSpecifiedTests=false -Dfsx.seed=" + seed + " -Dfsx.steps=" + steps
+                + " -Dfsx.roBranches=" + readOnly.branches().size() + " -Dfsx.attrTimeout=" + attrTimeout
+                + " -Dfsx.fullCheckEvery=" + fullCheckEvery + " -Dfsx.history=" + Math.max(HISTORY, step));
     }
 
     private static void copyAttributes(Path from, Path to) throws IOException {
