@@ -17,18 +17,18 @@ import java.util.Set;
 
 /**
  * The oracle: a plain directory that starts as the merged view of the read-only branches (see
- * {@link ReadOnlyStack}) and receives the same
- * operations as the union, plus the few places where a union rightly differs from one plain
- * directory, each of them documented layerfs (and AUFS/overlayfs) behaviour:
+ * {@link ReadOnlyStack}) and receives the same operations as the union, plus the few places
+ * where a union rightly differs from one plain directory, each documented layerfs (and
+ * AUFS/overlayfs) behaviour:
  * <ul>
- * <li>a directory with content in the lower branch cannot be renamed: EXDEV (see {@code UnionFs});
+ * <li>a directory with content in a read-only branch cannot be renamed: EXDEV (see {@code UnionFs});
  * <li>a copy-up breaks a lower hard link: the copied name becomes a file of its own, the other
  *     names keep the lower file;
- * <li>a name served from the lower branch shows the lower file's link count;
+ * <li>a name served from a read-only branch shows that branch's link count;
  * <li>a name starting with {@code .wh.} cannot be created: EPERM.
  * </ul>
- * It tracks which directories still have lower content and which names are still served from
- * the lower branch, to know when these apply.
+ * It tracks which directories still have read-only content and which names are still served
+ * from a read-only branch, to know when these apply.
  */
 final class ExpectedTree {
 
@@ -73,10 +73,6 @@ final class ExpectedTree {
 
     int hardLinksBroken() {
         return hardLinksBroken;
-    }
-
-    boolean isLowerResident(String rel) {
-        return lowerResident.contains(rel);
     }
 
     boolean everMultiLinked(long ino) {
@@ -147,7 +143,7 @@ final class ExpectedTree {
         return name(rel).startsWith(".wh.") && Files.isDirectory(root.resolve(parent(rel)));
     }
 
-    /** Write, truncate, chmod, utimes: the file the path leads to is copied up first, so a lower hard link breaks. */
+    /** Write, truncate, chmod, chown, utimes, setxattr: the file the path leads to is copied up first, so a lower hard link breaks. */
     private Outcome changeInPlace(Op op, String path, Set<String> alsoTouched) throws IOException {
         Optional<String> target = canonical(path, true);
         target.ifPresent(alsoTouched::add);

@@ -110,7 +110,7 @@ final class RandomOps {
                 step(op);
                 if (step == steps / 2) {
                     u.close();
-                    u = null;
+                    u = null; // so a failed remount is not unmounted twice
                     u = LiveUnion.mount(dirs, mnt, cache);
                     record("-- unmounted and mounted again");
                     fullCheck("after remounting");
@@ -138,8 +138,8 @@ final class RandomOps {
                 fail("copy-up leftovers in the work directory after a clean unmount: " + left);
             }
         }
-        return new Report(seed, steps, readOnly.branches().size(), opsByKind, failuresByErrno, fullChecks, expected.copyUps(), expected.hardLinksBroken(),
-                staleWaits, bugs.present(), (System.nanoTime() - start) / 1_000_000);
+        return new Report(seed, steps, readOnly.branches().size(), opsByKind, failuresByErrno, fullChecks, expected.copyUps(),
+                expected.hardLinksBroken(), staleWaits, bugs.present(), (System.nanoTime() - start) / 1_000_000);
     }
 
     private void step(Op op) throws Exception {
@@ -335,9 +335,5 @@ final class RandomOps {
         Files.setPosixFilePermissions(to, a.permissions());
         Files.getFileAttributeView(to, java.nio.file.attribute.BasicFileAttributeView.class)
                 .setTimes(a.lastModifiedTime(), a.lastAccessTime(), null);
-    }
-
-    static String summary(List<Report> reports) {
-        return reports.stream().map(Report::toString).collect(Collectors.joining("\n"));
     }
 }
