@@ -122,6 +122,8 @@ class ContainerWriterTest {
             UserError e = assertThrows(UserError.class,
                     () -> writer(new TemplateStore(Optional.empty())).create(new ContainerDir(lxcpath, new ContainerName("c1")), contents));
             assertTrue(e.getMessage().startsWith("cannot write in lxcpath " + lxcpath + ": "), e.getMessage());
+            UserError early = assertThrows(UserError.class, () -> ContainerWriter.checkCanCreate(new ContainerDir(lxcpath, new ContainerName("c1"))));
+            assertEquals(e.getMessage(), early.getMessage(), "the check before a pull says the same");
             assertEquals(List.of(), entries(lxcpath));
         } finally {
             run("chattr", "-i", lxcpath.toString());

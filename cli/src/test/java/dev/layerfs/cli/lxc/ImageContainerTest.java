@@ -132,6 +132,17 @@ class ImageContainerTest {
         assertTrue(unknown.output().startsWith("imaged: image nosuch:1 not found on " + registry.url()), unknown.output());
         assertEquals(List.of(), entries(lxcpath));
 
+        assumeTrue(Host.run("chattr", "+i", lxcpath.toString()).exit() == 0, "chattr +i does not work on " + lxcpath);
+        try {
+            Host.Run unwritable = imaged("lxc", "create", "x", "--image", "busybox:1", "--server", registry.url().toString(),
+                    "-P", lxcpath.toString(), "--store", store.toString());
+            assertEquals(2, unwritable.exit(), unwritable.output());
+            assertTrue(unwritable.output().startsWith("imaged: cannot write in lxcpath " + lxcpath + ": "), unwritable.output());
+            assertFalse(Files.exists(store), "refused before pulling anything");
+        } finally {
+            Host.run("chattr", "-i", lxcpath.toString());
+        }
+
         create("c1", "busybox:1");
         Host.Run taken = imaged("lxc", "create", "c1", "--image", "busybox:1", "--server", registry.url().toString(),
                 "-P", lxcpath.toString(), "--store", store.toString());
