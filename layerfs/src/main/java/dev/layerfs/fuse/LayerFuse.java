@@ -1,6 +1,7 @@
 package dev.layerfs.fuse;
 
 import dev.layerfs.sys.Errno;
+import dev.layerfs.sys.Fs;
 import dev.layerfs.union.Caller;
 import dev.layerfs.union.UnionFs;
 import dev.layerfs.union.UnionPath;
@@ -20,7 +21,7 @@ import ru.serce.jnrfuse.struct.FuseFileInfo;
 import ru.serce.jnrfuse.struct.Statvfs;
 import ru.serce.jnrfuse.struct.Timespec;
 
-import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
 /**
@@ -216,15 +217,28 @@ public final class LayerFuse extends FuseStubFS {
     @Override
     public int readdir(String path, Pointer buf, FuseFillDir filler, @off_t long offset, FuseFileInfo fi) {
         return call("readdir", path, () -> {
-            filler.apply(buf, ".", null, 0);
-            filler.apply(buf, "..", null, 0);
-            for (String name : union.list(p(path))) {
-                if (filler.apply(buf, name, null, 0) != 0) {
+            FileStat entry = new FileStat(jnr.ffi.Runtime.getSystemRuntime()); // reused: libfuse copies it
+            fill(filler, buf, ".", null);
+            fill(filler, buf, "..", null);
+            for (UnionFs.Dirent d : union.list(p(path))) {
+                entry.st_mode.set(d.modeType());
+                entry.st_ino.set(d.inode());
+                if (fill(filler, buf, d.name(), entry) != 0) {
                     break;
                 }
             }
             return 0;
         });
+    }
+
+    /**
+     * Adds one entry; its type and inode number (from the branch's own listing) let find and
+     * ls skip a stat per entry. jnr-fuse's String variant forgets the name's terminating NUL.
+     */
+    private static int fill(FuseFillDir filler, Pointer buf, String name, FileStat stat) {
+        byte[] bytes = name.getBytes(Fs.NAMES);
+        byte[] terminated = java.util.Arrays.copyOf(bytes, bytes.length + 1);
+        return filler.apply(buf, ByteBuffer.wrap(terminated), stat == null ? null : Struct.getMemory(stat), 0);
     }
 
     // ---- open files ----
@@ -291,7 +305,7 @@ public final class LayerFuse extends FuseStubFS {
             for (String n : union.listxattr(p(path))) {
                 names.append(n).append('\0');
             }
-            return copyOut(names.toString().getBytes(StandardCharsets.UTF_8), list, size);
+            return copyOut(names.toString().getBytes(Fs.NAMES), list, size);
         });
     }
 

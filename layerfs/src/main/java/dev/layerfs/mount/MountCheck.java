@@ -33,6 +33,10 @@ public final class MountCheck {
             if (b.dir().startsWith(real)) {
                 throw new MountException("branch " + b.dir() + " is inside the mountpoint " + real);
             }
+            if (real.startsWith(b.dir())) {
+                // the union would contain itself: a lookup through the branch would re-enter the mount
+                throw new MountException("mountpoint " + real + " is inside the branch " + b.dir());
+            }
         }
         return real;
     }

@@ -69,10 +69,14 @@ public final class Unmounter {
         }
     }
 
+    /** The daemon serving {@code mountPoint}, from its pid file, if that process is still the daemon. */
     private static Optional<ProcessHandle> daemonOf(Path mountPoint) {
         try {
             long pid = Long.parseLong(Files.readString(RunFiles.pid(mountPoint)).strip());
-            return ProcessHandle.of(pid);
+            // a pid file left by a killed daemon may name a recycled pid: check it serves this mount
+            return ProcessHandle.of(pid).filter(p -> p.info().arguments()
+                    .map(args -> java.util.Arrays.asList(args).contains(mountPoint.toString()))
+                    .orElse(false));
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
         }

@@ -5,7 +5,7 @@ import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 import jnr.constants.platform.OpenFlags;
 
-import java.nio.charset.StandardCharsets;
+import java.nio.charset.Charset;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -37,16 +37,19 @@ public final class Fs {
 
     private static final int STATX_BASIC_STATS = 0x7ff;
 
+    /**
+     * How names become Java strings and back: the JVM's default charset, which is also what
+     * jnr-fuse and jnr-ffi use for every path. Linux names are bytes, so the daemon runs with
+     * ISO-8859-1 (one char per byte): every name, valid UTF-8 or not, passes through unchanged.
+     */
+    public static final Charset NAMES = Charset.defaultCharset();
+
     private static final LibC C = LibraryLoader.create(LibC.class).load("c");
     private static final Runtime RUNTIME = Runtime.getRuntime(C);
 
     private static final ThreadLocal<byte[]> STAT_BUFFER = ThreadLocal.withInitial(() -> new byte[Stat.BUFFER_SIZE]);
 
     private Fs() {
-    }
-
-    public static LibC libc() {
-        return C;
     }
 
     public static int errno() {
@@ -183,10 +186,6 @@ public final class Fs {
         check(C.utimensat(dirfd, name, times, AT_SYMLINK_NOFOLLOW), "utimens", name);
     }
 
-    public static void futimens(int fd, long[] times) throws ErrnoException {
-        check(C.futimens(fd, times), "futimens", "fd " + fd);
-    }
-
     public static void mknod(int dirfd, String name, int mode, long dev) throws ErrnoException {
         check(C.mknodat(dirfd, name, mode, dev), "mknod", name);
     }
@@ -274,8 +273,13 @@ public final class Fs {
         return C.umask(mask);
     }
 
-    /** One entry of a directory listing: its name and its d_type (DT_DIR = 4, DT_REG = 8, ...). */
-    public record DirEntry(String name, int type) {
+    /** One entry of a directory listing: its name, d_type (DT_DIR = 4, DT_REG = 8, ...) and inode number. */
+    public record DirEntry(String name, int type, long ino) {
+
+        /** The S_IF* file type bits for this entry's d_type (0 when the file system did not say). */
+        public int modeType() {
+            return type == 0 ? 0 : type << 12;
+        }
     }
 
     /** The names in directory {@code name} under {@code dirfd}, without "." and "..". */
@@ -295,9 +299,9 @@ public final class Fs {
                     return out;
                 }
                 // struct dirent (64-bit glibc): d_ino 8, d_off 8, d_reclen 2, d_type 1, d_name
-                String n = ent.getString(19, 256, StandardCharsets.UTF_8);
+                String n = ent.getString(19, 256, NAMES);
                 if (!n.equals(".") && !n.equals("..")) {
-                    out.add(new DirEntry(n, ent.getByte(18) & 0xff));
+                    out.add(new DirEntry(n, ent.getByte(18) & 0xff, ent.getLong(0)));
                 }
             }
         } finally {
@@ -359,7 +363,7 @@ public final class Fs {
         for (int i = 0; i < n; i++) {
             if (buf[i] == 0) {
                 if (i > start) {
-                    names.add(new String(buf, start, i - start, StandardCharsets.UTF_8));
+                    names.add(new String(buf, start, i - start, NAMES));
                 }
                 start = i + 1;
             }

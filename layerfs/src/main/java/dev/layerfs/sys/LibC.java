@@ -37,8 +37,6 @@ public interface LibC {
 
     int utimensat(int dirfd, String path, long[] times, int flags);
 
-    int futimens(int fd, long[] times);
-
     int mknodat(int dirfd, String path, int mode, long dev);
 
     @ssize_t long pread(int fd, Pointer buf, @size_t long count, long offset);

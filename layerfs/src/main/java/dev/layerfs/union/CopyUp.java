@@ -7,7 +7,6 @@ import dev.layerfs.sys.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -151,7 +150,7 @@ public final class CopyUp {
             switch (st.type()) {
                 case Stat.S_IFDIR -> Fs.mkdir(work, tmp, 0700);
                 case Stat.S_IFREG -> copyData(srcParent, name, tmp, keepBytes);
-                case Stat.S_IFLNK -> Fs.symlink(new String(Fs.readlink(srcParent, name), StandardCharsets.UTF_8), work, tmp);
+                case Stat.S_IFLNK -> Fs.symlink(new String(Fs.readlink(srcParent, name), Fs.NAMES), work, tmp);
                 default -> Fs.mknod(work, tmp, st.mode(), st.rdev());
             }
             created = true;

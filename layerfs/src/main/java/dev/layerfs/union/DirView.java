@@ -33,16 +33,6 @@ public final class DirView implements AutoCloseable {
         return fds[level];
     }
 
-    /** The level holding {@code branch}, or -1. */
-    public int levelOf(int branch) {
-        for (int i = 0; i < count; i++) {
-            if (branches[i] == branch) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
     /** True when some branch other than the writable one contributes. */
     public boolean hasLowerLevels() {
         for (int i = 0; i < count; i++) {

@@ -5,8 +5,9 @@ import dev.layerfs.sys.Fs;
 
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -18,8 +19,12 @@ public final class MergedListing {
     private MergedListing() {
     }
 
-    public static List<String> names(DirView dir) throws ErrnoException {
-        Set<String> names = new LinkedHashSet<>();
+    /** An entry of the merged listing and the branch it comes from. */
+    public record Item(String name, int branch, Fs.DirEntry entry) {
+    }
+
+    public static List<Item> items(DirView dir) throws ErrnoException {
+        Map<String, Item> items = new LinkedHashMap<>();
         Set<String> hidden = new HashSet<>();
         for (int level = 0; level < dir.levels(); level++) {
             List<String> whitedOut = new ArrayList<>();
@@ -30,15 +35,19 @@ public final class MergedListing {
                         whitedOut.add(n.substring(Names.WHITEOUT_PREFIX.length()));
                     }
                 } else if (!hidden.contains(n)) {
-                    names.add(n);
+                    items.putIfAbsent(n, new Item(n, dir.branch(level), e));
                 }
             }
             hidden.addAll(whitedOut); // a whiteout hides the branches below it, not its own
         }
-        return new ArrayList<>(names);
+        return new ArrayList<>(items.values());
+    }
+
+    public static List<String> names(DirView dir) throws ErrnoException {
+        return items(dir).stream().map(Item::name).toList();
     }
 
     public static boolean isEmpty(DirView dir) throws ErrnoException {
-        return names(dir).isEmpty();
+        return items(dir).isEmpty();
     }
 }

@@ -53,10 +53,6 @@ public final class UnionFs implements AutoCloseable {
         return branches.stack();
     }
 
-    public OpenFiles openFiles() {
-        return files;
-    }
-
     // ---- reading ----
 
     /** The status of {@code path}, with its union inode number. */
@@ -86,9 +82,18 @@ public final class UnionFs implements AutoCloseable {
         }
     }
 
-    public List<String> list(UnionPath dir) throws ErrnoException {
+    /** One name of a directory listing, with its file type bits and union inode number. */
+    public record Dirent(String name, int modeType, long inode) {
+    }
+
+    public List<Dirent> list(UnionPath dir) throws ErrnoException {
         try (DirView view = lookup.openDir(dir)) {
-            return MergedListing.names(view);
+            List<MergedListing.Item> items = MergedListing.items(view);
+            List<Dirent> out = new java.util.ArrayList<>(items.size());
+            for (MergedListing.Item i : items) {
+                out.add(new Dirent(i.name(), i.entry().modeType(), inodes.inode(i.branch(), i.entry().ino())));
+            }
+            return out;
         }
     }
 

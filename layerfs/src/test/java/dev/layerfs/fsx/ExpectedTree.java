@@ -33,6 +33,8 @@ final class ExpectedTree {
 
     private final Path root;
     private final Path lower;
+    /** The union's writable branch: only looked at to tell whether a known bug shows in a given case. */
+    private final Path upper;
     /** Union directories that still have a lower-branch level (so renaming them answers EXDEV). */
     private final Set<String> lowerDirs = new HashSet<>();
     /** Non-directories still served, untouched, from the lower branch (no copy-up yet). */
@@ -41,13 +43,16 @@ final class ExpectedTree {
     private final Map<String, Long> lowerIno = new HashMap<>();
     /** Inodes of the expected tree that ever had several names: their attributes may lag in the union's kernel cache. */
     private final Set<Long> everMultiLinked = new HashSet<>();
+    private final KnownBugs bugs;
     private int copyUps;
     private int hardLinksBroken;
 
     /** A new oracle over {@code root}, which must already hold a copy of {@code lower}. */
-    ExpectedTree(Path root, Path lower) throws IOException {
+    ExpectedTree(Path root, Path lower, Path upper, KnownBugs bugs) throws IOException {
         this.root = root;
         this.lower = lower;
+        this.upper = upper;
+        this.bugs = bugs;
         try (var s = Files.walk(lower)) {
             for (Path p : (Iterable<Path>) s::iterator) {
                 String rel = lower.relativize(p).toString();
@@ -94,6 +99,9 @@ final class ExpectedTree {
      * an operation reached through a symlink are added to {@code alsoTouched}.
      */
     Outcome apply(Op op, Set<String> alsoTouched) throws IOException {
+        if (op instanceof Op.Mkdir m && !reservedName(m.path())) {
+            return mkdir(m);
+        }
         if (op instanceof Op.Create || op instanceof Op.Mkdir || op instanceof Op.Symlink) {
             return reservedName(op.touched().get(0)) ? Outcome.errno("EPERM") : op.apply(root);
         }
@@ -108,6 +116,15 @@ final class ExpectedTree {
         }
         if (op instanceof Op.Utimes u) {
             return changeInPlace(op, u.path(), alsoTouched);
+        }
+        if (op instanceof Op.Chown c) {
+            return changeInPlace(op, c.path(), alsoTouched);
+        }
+        if (op instanceof Op.SetXattr x) {
+            return changeInPlace(op, x.path(), alsoTouched);
+        }
+        if (op instanceof Op.FdWrite w) {
+            return fdWrite(w, alsoTouched);
         }
         if (op instanceof Op.Link l) {
             return link(l);
@@ -146,6 +163,21 @@ final class ExpectedTree {
         return withCopyUp(op, target);
     }
 
+    /** Opening for writing copies the file up; then the name goes or moves, as unlink and rename do it. */
+    private Outcome fdWrite(Op.FdWrite w, Set<String> alsoTouched) throws IOException {
+        Optional<String> target = canonical(w.path(), true);
+        target.ifPresent(alsoTouched::add);
+        Optional<String> name = canonical(w.path(), false);
+        Optional<String> to = w.then() == Op.Then.RENAME ? canonical(w.to(), false) : Optional.empty();
+        boolean toIsDir = w.then() == Op.Then.RENAME && Files.isDirectory(root.resolve(w.to()), LinkOption.NOFOLLOW_LINKS);
+        Outcome o = withCopyUp(w, target);
+        if (o.ok() && o.detail().startsWith("ok") && w.then() != Op.Then.NOTHING && !toIsDir) {
+            name.ifPresent(lowerResident::remove);
+            to.ifPresent(lowerResident::remove);
+        }
+        return o;
+    }
+
     private Outcome withCopyUp(Op op, Optional<String> target) throws IOException {
         boolean broke = target.isPresent() && lowerResident.contains(target.get()) && breakLowerLink(target.get());
         Outcome o = op.apply(root);
@@ -157,6 +189,27 @@ final class ExpectedTree {
             restoreLowerLink(target.get()); // the union refused before copying up: the link is still whole there
         }
         return o;
+    }
+
+    private Outcome mkdir(Op.Mkdir m) throws IOException {
+        boolean overLowerName = canonical(m.path(), false).map(this::lowerHolds).orElse(false);
+        Outcome o = m.apply(root);
+        if (o.ok() && overLowerName && bugs.opaqueMkdirDropsSetGid()) {
+            Path p = root.resolve(m.path());
+            int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            Sys.c().chmod(p.toString(), mode & 05777);
+        }
+        return o;
+    }
+
+    /** Whether the lower branch still shows a name at {@code canonical}, so the union keeps a whiteout or opaque marker for it. */
+    private boolean lowerHolds(String canonical) {
+        return lowerDirs.contains(parent(canonical)) && Files.exists(lower.resolve(canonical), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    private static void touch(Path p) throws IOException {
+        Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                .setTimes(java.nio.file.attribute.FileTime.from(java.time.Instant.now()), null, null);
     }
 
     private Outcome link(Op.Link l) throws IOException {
@@ -175,6 +228,9 @@ final class ExpectedTree {
         Optional<String> from = canonical(r.from(), false);
         Optional<String> to = canonical(r.to(), false);
         boolean dir = Files.isDirectory(root.resolve(r.from()), LinkOption.NOFOLLOW_LINKS);
+        if (from.isPresent() && from.equals(to)) {
+            return r.apply(root); // one name onto itself: the kernel answers without asking the file system
+        }
         if (reservedName(r.to()) && from.isPresent() && Files.exists(root.resolve(r.from()), LinkOption.NOFOLLOW_LINKS)
                 && !(dir && to.isPresent() && to.get().startsWith(from.get() + "/"))) {
             return Outcome.errno("EPERM"); // the kernel's own checks pass, then the union refuses the name
@@ -185,7 +241,22 @@ final class ExpectedTree {
                 return Outcome.errno(refusal.get());
             }
         }
+        boolean sameFile = !dir && from.isPresent() && to.isPresent() && !from.equals(to) && !lowerResident.contains(from.get())
+                && Files.exists(root.resolve(r.to()), LinkOption.NOFOLLOW_LINKS)
+                && Files.exists(root.resolve(r.from()), LinkOption.NOFOLLOW_LINKS)
+                && Files.getAttribute(root.resolve(r.from()), "unix:ino", LinkOption.NOFOLLOW_LINKS)
+                        .equals(Files.getAttribute(root.resolve(r.to()), "unix:ino", LinkOption.NOFOLLOW_LINKS));
+        boolean lowerAtFrom = from.map(this::lowerHolds).orElse(false);
+        // the union marks the moved directory opaque by creating a marker in it, unless it has one already
+        boolean lowerAtTo = to.map(this::lowerHolds).orElse(false) && from.isPresent()
+                && !Files.exists(upper.resolve(from.get()).resolve(".wh..wh..opq"), LinkOption.NOFOLLOW_LINKS);
         Outcome o = dir ? r.apply(root) : withCopyUp(r, from);
+        if (o.ok() && sameFile && lowerAtFrom && bugs.renameOntoSameFileWhitesOut()) {
+            touch(root.resolve(r.from()).getParent());
+        }
+        if (o.ok() && dir && lowerAtTo && !to.equals(from) && bugs.opaqueRenameTouchesDirectory()) {
+            touch(root.resolve(r.to()));
+        }
         if (o.ok() && to.isPresent() && !to.equals(from)) {
             lowerResident.remove(to.get());
             if (dir) {
@@ -254,7 +325,7 @@ final class ExpectedTree {
         if ((Integer) Files.getAttribute(p, "unix:nlink", LinkOption.NOFOLLOW_LINKS) < 2) {
             return false;
         }
-        Path tmp = root.resolve(".fsx-break");
+        Path tmp = p.resolveSibling(".fsx-break"); // beside it: only its directory is touched, and put back
         FileTimes parentTimes = FileTimes.of(p.getParent());
         Files.copy(p, tmp, StandardCopyOption.COPY_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
         Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE);
@@ -269,7 +340,7 @@ final class ExpectedTree {
         for (String other : lowerResident) {
             if (!other.equals(rel) && ino.equals(lowerIno.get(other)) && Files.exists(root.resolve(other), LinkOption.NOFOLLOW_LINKS)) {
                 Path p = root.resolve(rel);
-                Path tmp = root.resolve(".fsx-break");
+                Path tmp = p.resolveSibling(".fsx-break"); // beside it: only its directory is touched, and put back
                 FileTimes parentTimes = FileTimes.of(p.getParent());
                 Files.createLink(tmp, root.resolve(other));
                 Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE);

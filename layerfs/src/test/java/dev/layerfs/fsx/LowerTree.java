@@ -47,6 +47,11 @@ final class LowerTree {
         Files.createSymbolicLink(lower.resolve("b/h"), Path.of("/fsx-nowhere/x"));
         Files.createSymbolicLink(lower.resolve("c/d"), Path.of("d"));
         Files.createSymbolicLink(lower.resolve("g"), Path.of("a"));
+        randomFiles(lower, r, 30);
+        xattr(lower.resolve("a/a"), "user.a", "lower a");
+        xattr(lower.resolve("b/x"), "user.b", "lower b/x");
+        xattr(lower.resolve("h/a"), "user.c", "on a hard link");
+        xattr(lower.resolve("c"), "user.a", "on a directory");
         List<Path> all = new ArrayList<>();
         try (Stream<Path> s = Files.walk(lower)) {
             s.sorted(Comparator.reverseOrder()).forEach(all::add); // children before their directory
@@ -55,6 +60,42 @@ final class LowerTree {
             FileTime t = FileTime.fromMillis(1_100_000_000_000L + r.nextInt(1_000_000_000) * 100L + r.nextInt(1000));
             Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setTimes(t, t, null);
         }
+    }
+
+    private static void xattr(Path p, String name, String value) throws IOException {
+        byte[] v = value.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (Sys.c().setxattr(p.toString(), name, v, v.length, 0) != 0) {
+            throw new IOException("setxattr " + name + " on " + p + " failed");
+        }
+    }
+
+    /** More lower files at random places, named from the pool the operations use, so they meet often. */
+    private static void randomFiles(Path lower, Random r, int count) throws IOException {
+        String[] names = {"a", "b", "c", "d", "e", "f", "g", "h", "big", "x"};
+        int[] modes = {0644, 0600, 0755, 0444, 0640, 02755};
+        for (int i = 0; i < count; i++) {
+            StringBuilder rel = new StringBuilder(names[r.nextInt(names.length)]);
+            for (int depth = r.nextInt(4); depth > 0; depth--) {
+                rel.append('/').append(names[r.nextInt(names.length)]);
+            }
+            if (blocked(lower, rel.toString())) {
+                continue;
+            }
+            int size = r.nextInt(5) == 0 ? r.nextInt(400_000) : r.nextInt(3000);
+            file(lower, rel.toString(), r, size, modes[r.nextInt(modes.length)]);
+        }
+    }
+
+    /** True if the name exists already or a prefix of it is not a directory. */
+    private static boolean blocked(Path root, String rel) {
+        Path p = root;
+        for (String c : rel.split("/")) {
+            p = p.resolve(c);
+            if (Files.isSymbolicLink(p) || Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                return true;
+            }
+        }
+        return Files.exists(p, LinkOption.NOFOLLOW_LINKS);
     }
 
     private static void file(Path root, String rel, Random r, int size, int mode) throws IOException {

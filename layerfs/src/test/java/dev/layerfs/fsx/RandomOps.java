@@ -33,18 +33,17 @@ final class RandomOps {
 
     /** The figures of a run that passed. */
     record Report(long seed, int steps, Map<String, Integer> opsByKind, Map<String, Integer> failuresByErrno,
-                  int fullChecks, int copyUps, int hardLinksBroken, int staleAttributeWaits, long millis) {
+                  int fullChecks, int copyUps, int hardLinksBroken, int staleAttributeWaits, List<String> toleratedBugs, long millis) {
         @Override
         public String toString() {
             return "seed " + seed + ": " + steps + " steps in " + millis + " ms, ops " + opsByKind + ", refused " + failuresByErrno
                     + ", " + fullChecks + " full comparisons, " + copyUps + " copy-ups, " + hardLinksBroken
-                    + " lower hard links broken by copy-up, " + staleAttributeWaits + " waits for attr_timeout";
+                    + " lower hard links broken by copy-up, " + staleAttributeWaits + " waits for attr_timeout"
+                    + (toleratedBugs.isEmpty() ? "" : "\n  KNOWN BUGS STILL PRESENT (reproduced by the oracle): " + toleratedBugs);
         }
     }
 
-    private static final int HISTORY = 30;
-    /** Whether names must share inode numbers exactly when they are one file; off only to explore past a known bug. */
-    private static final boolean CHECK_INODE_GROUPS = Boolean.parseBoolean(System.getProperty("fsx.inodeGroups", "true"));
+    private static final int HISTORY = Integer.getInteger("fsx.history", 30);
 
     private final long seed;
     private final int steps;
@@ -54,6 +53,7 @@ final class RandomOps {
     private final Path upper;
     private final Path mnt;
     private final ExpectedTree expected;
+    private final KnownBugs bugs;
     private final Deque<String> history = new ArrayDeque<>();
     private final Map<String, Integer> opsByKind = new TreeMap<>();
     private final Map<String, Integer> failuresByErrno = new TreeMap<>();
@@ -72,7 +72,8 @@ final class RandomOps {
         Path model = Files.createDirectories(dir.resolve("expected"));
         LowerTree.populate(lower, seed);
         copyTree(lower, model);
-        this.expected = new ExpectedTree(model, lower);
+        this.bugs = KnownBugs.probe();
+        this.expected = new ExpectedTree(model, lower, upper, bugs);
     }
 
     /** Runs {@code steps} operations from {@code seed} in a fresh directory under {@code dir}. */
@@ -83,7 +84,7 @@ final class RandomOps {
     private Report run() throws Exception {
         long start = System.nanoTime();
         Map<String, String> lowerBefore = BranchDigest.of(lower);
-        OpGenerator gen = new OpGenerator(seed);
+        OpGenerator gen = new OpGenerator(seed, !bugs.removedOpenFileShowsHidden());
         String dirs = upper + "=rw:" + lower + "=ro";
         String cache = "attr_timeout=" + attrTimeout;
         LiveUnion u = LiveUnion.mount(dirs, mnt, cache);
@@ -122,7 +123,7 @@ final class RandomOps {
             }
         }
         return new Report(seed, steps, opsByKind, failuresByErrno, fullChecks, expected.copyUps(), expected.hardLinksBroken(),
-                staleWaits, (System.nanoTime() - start) / 1_000_000);
+                staleWaits, bugs.present(), (System.nanoTime() - start) / 1_000_000);
     }
 
     private void step(Op op) throws Exception {
@@ -133,6 +134,15 @@ final class RandomOps {
         opsByKind.merge(op.getClass().getSimpleName(), 1, Integer::sum);
         if (!got.ok()) {
             failuresByErrno.merge(got.result(), 1, Integer::sum);
+        }
+        if (!want.equals(got) && op instanceof Op.Read r && hardLinked(r.path())) {
+            staleWaits++; // a write through another name shows once the cached size expires (MountOptions)
+            long deadline = System.nanoTime() + (long) ((attrTimeout + 0.3) * 1e9);
+            while (!want.equals(got) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+                got = op.apply(mnt);
+            }
+            record("   read again after the attribute cache expired -> " + got);
         }
         if (!want.equals(got)) {
             fail("answer differs: expected " + want + ", the union said " + got);
@@ -149,6 +159,15 @@ final class RandomOps {
         if (!problems.isEmpty()) {
             fail("state after the step differs:\n  " + String.join("\n  ", problems));
         }
+    }
+
+    private boolean hardLinked(String rel) throws IOException {
+        Optional<String> c = expected.canonical(rel, true);
+        if (c.isEmpty()) {
+            return false;
+        }
+        Optional<EntryState> s = EntryState.of(expected.root().resolve(c.get()));
+        return s.isPresent() && expected.everMultiLinked(s.get().ino());
     }
 
     private List<String> compareNames(Set<String> paths) throws IOException {
@@ -243,7 +262,8 @@ final class RandomOps {
         Map<String, Set<String>> wantGroups = linkGroups(want);
         Map<String, Set<String>> gotGroups = linkGroups(got);
         for (String p : wantGroups.keySet()) {
-            if (CHECK_INODE_GROUPS && gotGroups.containsKey(p) && !wantGroups.get(p).equals(gotGroups.get(p))) {
+            if (gotGroups.containsKey(p) && !wantGroups.get(p).equals(gotGroups.get(p))
+                    && !(bugs.brokenLinksShareInode() && onlyExtraNamesShare(wantGroups.get(p), gotGroups.get(p)))) {
                 problems.add(p + ": shares its inode number with " + others(p, gotGroups) + " through the mount, expected with "
                         + others(p, wantGroups));
             }
@@ -259,6 +279,15 @@ final class RandomOps {
             }
         }
         return problems;
+    }
+
+    /**
+     * While the known inode bug lasts (copies of a lower hard link keep its number, and new files
+     * that reuse a freed copy's branch inode inherit it), extra names sharing a number are not
+     * told apart from it; names that are one file must still share their number.
+     */
+    private boolean onlyExtraNamesShare(Set<String> wantGroup, Set<String> gotGroup) {
+        return gotGroup.containsAll(wantGroup);
     }
 
     private static Set<String> others(String p, Map<String, Set<String>> groups) {

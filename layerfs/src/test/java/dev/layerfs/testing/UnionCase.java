@@ -42,6 +42,9 @@ public abstract class UnionCase {
             u.close();
         }
         Tree.assertSameTree(baseBefore, Tree.describe(base)); // the ro branch must never change
+        try (Stream<Path> work = Files.list(up.resolve(".wh..wh.work"))) {
+            assertEquals(List.of(), work.toList(), "no copy-up left half-done in the work directory");
+        }
     }
 
     protected Path m(String rel) {

@@ -126,4 +126,22 @@ class ReadThroughTest {
             assertEquals("deep", Tree.read(base.resolve(rel + "leaf")));
         }
     }
+
+    @Test
+    void namesAreBytesWhetherOrNotTheyAreUtf8() throws Exception {
+        Path up = Tree.dir(tmp, "up");
+        Path base = Tree.dir(tmp, "base");
+        Path mnt = Tree.dir(tmp, "mnt");
+        // a UTF-8 name and a Latin-1 one (not valid UTF-8), made by the shell as raw bytes
+        dev.layerfs.testing.Cmd.ok("sh", "-c", "cd " + base + " && : > \"$(printf 'h\\303\\251llo')\" && : > \"$(printf 'caf\\351')\"");
+        try (LiveUnion u = LiveUnion.mount(up + ":" + base, mnt)) {
+            String hex = "LC_ALL=C ls | od -An -tx1 | tr -d ' \\n'";
+            assertEquals(dev.layerfs.testing.Cmd.ok("sh", "-c", "cd " + base + " && " + hex),
+                    dev.layerfs.testing.Cmd.ok("sh", "-c", "cd " + u.path() + " && " + hex));
+            dev.layerfs.testing.Cmd.ok("sh", "-c", "cd " + u.path()
+                    + " && echo x >> \"$(printf 'caf\\351')\" && : > \"$(printf 'n\\376w')\"");
+            assertEquals(dev.layerfs.testing.Cmd.ok("sh", "-c", "cd " + up + " && " + hex),
+                    dev.layerfs.testing.Cmd.ok("sh", "-c", "printf 'caf\\351\\nn\\376w\\n' | od -An -tx1 | tr -d ' \\n'"));
+        }
+    }
 }

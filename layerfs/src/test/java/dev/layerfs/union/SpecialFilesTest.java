@@ -159,4 +159,18 @@ class SpecialFilesTest extends UnionCase {
         Files.createDirectory(m("team/sub")); // no whiteout here: a plain mkdir again
         assertEquals(02000, (Integer) Files.getAttribute(m("team/sub"), "unix:mode") & 02000);
     }
+
+    @Test
+    void listingsCarryTheSameInodeNumbersAsStatEvenAfterCopyUp() throws Exception {
+        Cmd.ok("chmod", "600", m("data/shared").toString()); // copied up: the upper file is another inode
+        Files.writeString(m("data/new"), "n");
+        for (String line : Cmd.ok("ls", "-i1", m("data").toString()).lines().toList()) {
+            String[] f = line.trim().split("\\s+", 2);
+            assertEquals(Cmd.ok("stat", "-c", "%i", m("data/" + f[1]).toString()), f[0], line);
+        }
+        for (String line : Cmd.ok("ls", "-i1", m("bin").toString()).lines().toList()) {
+            String[] f = line.trim().split("\\s+", 2);
+            assertEquals(Cmd.ok("stat", "-c", "%i", m("bin/" + f[1]).toString()), f[0], line);
+        }
+    }
 }

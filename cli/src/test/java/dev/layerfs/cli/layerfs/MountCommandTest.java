@@ -180,6 +180,16 @@ class MountCommandTest {
     }
 
     @Test
+    void mountpointInsideABranchIsRefused() throws Exception {
+        Path inner = Files.createDirectories(up.resolve("rootfs")).toRealPath();
+        mounted.add(inner);
+        var r = LayerfsProcess.run("mount", "-o", "dirs=" + up + "=rw:" + base, inner.toString());
+        assertNotEquals(0, r.exit());
+        assertTrue(r.stderr().contains("inside the branch") && r.stderr().contains(inner.toString()), r.stderr());
+        assertFalse(MountTable.isMounted(inner));
+    }
+
+    @Test
     void missingMountpointIsRefused() throws Exception {
         assertRefused(tmp.resolve("absent").toString(), "mount", "-o", "dirs=" + up + ":" + base, tmp.resolve("absent").toString());
     }

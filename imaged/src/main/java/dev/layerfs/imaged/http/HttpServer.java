@@ -19,6 +19,8 @@ public final class HttpServer implements AutoCloseable {
         connector = new ServerConnector(server);
         connector.setHost(listen.getHostString());
         connector.setPort(listen.getPort());
+        // On shutdown, idle keep-alive connections close at once; requests in flight get the stop timeout.
+        connector.setShutdownIdleTimeout(100);
         server.addConnector(connector);
         server.setHandler(handler);
         server.setStopTimeout(5_000);

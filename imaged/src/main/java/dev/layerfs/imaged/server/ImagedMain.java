@@ -26,17 +26,33 @@ public final class ImagedMain {
             System.exit(2);
             return;
         }
-        runUntilShutdown(new ImagedServer(config));
+        try {
+            runUntilShutdown(new ImagedServer(config));
+        } catch (Exception e) {
+            System.err.println("imaged: " + e.getMessage());
+            System.exit(1);
+        }
     }
 
-    /** Starts the server and blocks until the JVM is asked to stop (SIGTERM, SIGINT). */
+    /**
+     * Starts the server and blocks until the JVM is asked to stop (SIGTERM, SIGINT), then closes
+     * it. A server that fails to start is closed before the failure is rethrown, so no Raft or
+     * HTTP thread keeps the JVM alive.
+     */
     public static void runUntilShutdown(ImagedServer server) throws Exception {
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        Thread hook = new Thread(() -> {
             server.close();
             stopped.countDown();
-        }, "imaged-shutdown"));
-        server.start();
+        }, "imaged-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            server.start();
+        } catch (Exception e) {
+            Runtime.getRuntime().removeShutdownHook(hook);
+            server.close();
+            throw e;
+        }
         stopped.await();
     }
 

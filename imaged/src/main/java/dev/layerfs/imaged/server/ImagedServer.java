@@ -59,28 +59,46 @@ public final class ImagedServer implements AutoCloseable {
         http.start();
         LOG.info("node {}: registry API on http://{}:{}, data in {}, replication factor {}", self,
                 config.listen().getHostString(), http.port(), data, replication.factor());
-        registration = new Thread(this::register, "register-node");
+        registration = new Thread(() -> {
+            if (register()) {
+                reconcile();
+            }
+        }, "register-node");
         registration.setDaemon(true);
         registration.start();
         replication.startRepairs(raft::isLeader, config.repairPeriodMillis());
     }
 
     /** Announces our HTTP address in the metadata; retried until a leader accepts it. */
-    private void register() {
+    private boolean register() {
         String address = config.advertisedHttpAddress();
         while (!Thread.currentThread().isInterrupted()) {
             try {
                 meta.submit(new RegisterNode(config.cluster().self(), address));
                 LOG.info("node {}: registered HTTP address {}", config.cluster().self(), address);
-                return;
+                return true;
             } catch (RuntimeException e) {
                 LOG.info("node {}: cannot register yet ({}), retrying", config.cluster().self(), e.getMessage());
                 try {
                     Thread.sleep(1000);
                 } catch (InterruptedException ie) {
-                    return;
+                    return false;
                 }
             }
+        }
+        return false;
+    }
+
+    /** Once registered: stop claiming blobs whose bytes this node lost, so repair re-copies them. */
+    private void reconcile() {
+        try {
+            int dropped = replication.reconcileLocalHolders();
+            if (dropped > 0) {
+                LOG.warn("node {}: {} blobs recorded here are missing from {}; repair will re-copy them",
+                        config.cluster().self(), dropped, config.dataDir());
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("node {}: could not check local blobs against the metadata: {}", config.cluster().self(), e.getMessage());
         }
     }
 
