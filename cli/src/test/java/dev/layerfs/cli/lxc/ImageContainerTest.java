@@ -132,17 +132,6 @@ class ImageContainerTest {
         assertTrue(unknown.output().startsWith("imaged: image nosuch:1 not found on " + registry.url()), unknown.output());
         assertEquals(List.of(), entries(lxcpath));
 
-        assumeTrue(Host.run("chattr", "+i", lxcpath.toString()).exit() == 0, "chattr +i does not work on " + lxcpath);
-        try {
-            Host.Run unwritable = imaged("lxc", "create", "x", "--image", "busybox:1", "--server", registry.url().toString(),
-                    "-P", lxcpath.toString(), "--store", store.toString());
-            assertEquals(2, unwritable.exit(), unwritable.output());
-            assertTrue(unwritable.output().startsWith("imaged: cannot write in lxcpath " + lxcpath + ": "), unwritable.output());
-            assertFalse(Files.exists(store), "refused before pulling anything");
-        } finally {
-            Host.run("chattr", "-i", lxcpath.toString());
-        }
-
         create("c1", "busybox:1");
         Host.Run taken = imaged("lxc", "create", "c1", "--image", "busybox:1", "--server", registry.url().toString(),
                 "-P", lxcpath.toString(), "--store", store.toString());
@@ -156,6 +145,20 @@ class ImageContainerTest {
                 running.output());
         assertFalse(imaged("pull", "--server", registry.url().toString(), "--store", store.toString(), "busybox:3").exit() == 0,
                 "no image was pushed");
+    }
+
+    @Test
+    void unwritableLxcpathIsRefusedBeforeAnythingIsPulled() throws IOException {
+        assumeTrue(Host.run("chattr", "+i", lxcpath.toString()).exit() == 0, "SKIPPED: chattr +i does not work on " + lxcpath + ": cannot make a directory root may not write in");
+        try {
+            Host.Run unwritable = imaged("lxc", "create", "x", "--image", "busybox:1", "--server", registry.url().toString(),
+                    "-P", lxcpath.toString(), "--store", store.toString());
+            assertEquals(2, unwritable.exit(), unwritable.output());
+            assertTrue(unwritable.output().startsWith("imaged: cannot write in lxcpath " + lxcpath + ": "), unwritable.output());
+            assertFalse(Files.exists(store), "refused before pulling anything");
+        } finally {
+            Host.run("chattr", "-i", lxcpath.toString());
+        }
     }
 
     /** The image layers of a container's union, top first, from its layerfs.options. */
