@@ -11,6 +11,8 @@
 #    of the daemons after a walk of every mount, and the time to start them one after another.
 # The lower tree is the harness's small fixture if present (/tmp/bench-ufs/fixture-small/lower),
 # otherwise a generated 2,000-file tree. LAYERFS names the launcher (default: layerfs on PATH).
+# SYSTEMS (default "fuse-overlayfs layerfs") may add layerfs-c1: layerfs whose JVMs (launcher and
+# daemon) stop at the C1 JIT (LAYERFS_JAVA_OPTS=-XX:TieredStopAtLevel=1), an option-only variant.
 set -euo pipefail
 
 MOUNTS=${1:-50}
@@ -38,21 +40,25 @@ if [ ! -d "$LOWER" ]; then
   for d in $(seq 0 39); do mkdir -p "$LOWER/d$d"; for f in $(seq 0 49); do head -c $((1024 + f * 97)) /dev/urandom > "$LOWER/d$d/f$f"; done; done
 fi
 files=$(find "$LOWER" -type f | wc -l)
-probe=$(cd "$LOWER" && find . -type f | head -1)
+probe=$(cd "$LOWER" && find . -type f -print -quit)
 
 prep() { rm -rf "$WORK/m$1" && mkdir -p "$WORK/m$1"/{upper,work,mnt}; }
 mount_sys() { # system i
   local d=$WORK/m$2
   case "$1" in
     layerfs) "$LAYERFS" mount -o "dirs=$d/upper=rw:$LOWER=ro" "$d/mnt" ;;
+    layerfs-c1) LAYERFS_JAVA_OPTS=-XX:TieredStopAtLevel=1 "$LAYERFS" mount -o "dirs=$d/upper=rw:$LOWER=ro" "$d/mnt" ;;
     fuse-overlayfs) fuse-overlayfs -o "lowerdir=$LOWER,upperdir=$d/upper,workdir=$d/work" "$d/mnt" ;;
   esac
 }
 umount_sys() { # system i
+  local pid; pid=$(daemon_pid "$1" "$2")
   case "$1" in
-    layerfs) "$LAYERFS" umount "$WORK/m$2/mnt" ;;
+    layerfs*) "$LAYERFS" umount "$WORK/m$2/mnt" || true ;;   # on a loaded host the JVM may exit late
     fuse-overlayfs) fusermount3 -u "$WORK/m$2/mnt" ;;
   esac
+  for _ in $(seq 600); do [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  echo "mount-footprint: daemon $pid of $1 #$2 still running 60 s after its unmount" >&2
 }
 daemon_pid() { # system i
   local m=$WORK/m$2/mnt
@@ -62,13 +68,14 @@ daemon_pid() { # system i
 mem_kb() { # pid -> "rss pss"
   awk '/^Rss:/{r=$2} /^Pss:/{p=$2} END{print r, p}' "/proc/$1/smaps_rollup"
 }
+SYSTEMS=${SYSTEMS:-fuse-overlayfs layerfs}
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
 echo "lower: $LOWER ($files files); load $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cpus"
 echo "== 1. mount time (ms until a stat through the mount answers), 5 each, interleaved"
 declare -A times=()
 for round in 1 2 3 4 5; do
-  for sys in fuse-overlayfs layerfs; do
+  for sys in $SYSTEMS; do
     prep 0
     t0=$(date +%s%N)
     mount_sys "$sys" 0
@@ -77,13 +84,13 @@ for round in 1 2 3 4 5; do
     umount_sys "$sys" 0
   done
 done
-for sys in fuse-overlayfs layerfs; do
+for sys in $SYSTEMS; do
   med=$(tr ' ' '\n' <<<"${times[$sys]}" | grep . | sort -n | sed -n 3p)
   echo "| $sys | mount ms: ${times[$sys]}| median $med |"
 done
 
 echo "== 2. one mount after a walk: daemon RSS / PSS (KiB)"
-for sys in fuse-overlayfs layerfs; do
+for sys in $SYSTEMS; do
   prep 0; mount_sys "$sys" 0
   find "$WORK/m0/mnt" -type f -printf '%s\n' | wc -l >/dev/null
   pid=$(daemon_pid "$sys" 0)
@@ -93,7 +100,7 @@ for sys in fuse-overlayfs layerfs; do
 done
 
 echo "== 3. $MOUNTS mounts at once, each walked; totals over the daemons"
-for sys in fuse-overlayfs layerfs; do
+for sys in $SYSTEMS; do
   t0=$(date +%s%N)
   for i in $(seq 1 "$MOUNTS"); do prep "$i"; mount_sys "$sys" "$i"; done
   start_ms=$(ms_since "$t0")

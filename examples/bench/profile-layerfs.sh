@@ -20,13 +20,14 @@ WORK=${WORK:-/tmp/bench-profile}
 FIX=${FIX:-/tmp/bench-ufs/fixture-small}
 LAYERFS=${LAYERFS:-$(command -v layerfs || true)}
 EXTRA=${LAYERFS_OPTS:-}          # e.g. attr_timeout=60 to profile an option variant
+export LAYERFS_JAVA_OPTS=${JAVA_EXTRA:-}   # JVM options for every pass, e.g. -XX:TieredStopAtLevel=1
 [ -d "$FIX/lower" ] || { echo "profile-layerfs: no fixture at $FIX (run layerfs-vs-peers.sh --scale small first)" >&2; exit 2; }
 [ -n "$LAYERFS" ] && [ -x "$LAYERFS" ] || { echo "profile-layerfs: no layerfs launcher" >&2; exit 2; }
 workloads=("$@"); [ ${#workloads[@]} -gt 0 ] || workloads=(walk readdir smallread create copyup delete)
 
 MNT=$WORK/mnt UPPER=$WORK/upper LOWER=$WORK/lower-ro
 cleanup() {
-  mountpoint -q "$MNT" 2>/dev/null && { "$LAYERFS" umount "$MNT" || umount -l "$MNT"; }
+  mountpoint -q "$MNT" 2>/dev/null && { unmount || umount -l "$MNT"; }
   mountpoint -q "$LOWER" 2>/dev/null && umount "$LOWER"
   return 0
 }
@@ -53,6 +54,12 @@ fresh_mount() { # [extra env assignments via env]
 }
 # DROP=0 keeps the host's page cache (e.g. while another benchmark runs): a fresh mount still
 # starts with empty FUSE caches, so the op counts and the profile stay those of a first pass.
+unmount() { # unmount, then wait for the daemon: on a loaded host its JVM may take longer than umount waits
+  local pid; pid=$(daemon_pid)
+  "$LAYERFS" umount "$MNT" || true
+  for _ in $(seq 600); do [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  echo "profile-layerfs: daemon $pid still running 60 s after its unmount" >&2; return 1
+}
 drop() { [ "${DROP:-1}" = 0 ] || { sync; echo 3 > /proc/sys/vm/drop_caches; sleep 2; }; }
 daemon_pid() { ps -eo pid=,args= | awk -v m="$MNT" '$NF == m && / -f / {print $1; exit}'; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # utime + stime, all threads
@@ -63,11 +70,11 @@ echo "# layerfs profile $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg
 for w in "${workloads[@]}"; do
   # ops: one debug pass
   : > "$WORK/daemon.log"
-  fresh_mount -d; drop; run_workload "$w"; "$LAYERFS" umount "$MNT"
+  fresh_mount -d; drop; run_workload "$w"; unmount
   grep -o 'opcode: [A-Z_]*' "$WORK/daemon.log" | sort | uniq -c | sort -rn > "$WORK/ops-$w.txt"
   grep -m1 -i 'proto\|INIT' "$WORK/daemon.log" > "$WORK/init-$w.txt" || true
   # time: plain, cold then warm
-  LAYERFS_JAVA_OPTS="-XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit" fresh_mount; drop
+  LAYERFS_JAVA_OPTS="${JAVA_EXTRA:-} -XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit" fresh_mount; drop
   pid=$(daemon_pid)
   perf_pid=""
   if command -v perf >/dev/null; then
@@ -81,7 +88,7 @@ for w in "${workloads[@]}"; do
     line+=", warm $(secs "$t0" "$t1") s (daemon CPU $(ticks "$c0" "$c1") s)" ;;
   esac
   [ -n "$perf_pid" ] && { kill -INT "$perf_pid"; wait "$perf_pid" || true; }
-  "$LAYERFS" umount "$MNT"
+  unmount
   if [ -n "$perf_pid" ]; then
     perf report -i "$WORK/perf-$w.data" --children --sort sym --stdio -g none 2>/dev/null | python3 -c '
 import re, sys
@@ -109,13 +116,13 @@ for label, _ in buckets:
   echo "$line" | tee -a "$WORK/times.txt"
   # jfr: profile settings (execution samples every 10-20 ms per thread), cold + warm pass
   rm -f "$WORK/$w.jfr"
-  LAYERFS_JAVA_OPTS="-XX:StartFlightRecording=settings=profile" fresh_mount; drop
+  LAYERFS_JAVA_OPTS="${JAVA_EXTRA:-} -XX:StartFlightRecording=settings=profile" fresh_mount; drop
   run_workload "$w"
   case "$w" in walk|readdir|smallread) run_workload "$w" ;; esac
   # dump from the live daemon: the recording written at exit can be cut short by the unmount
   pid=$(daemon_pid)
   jcmd "$pid" JFR.dump name=1 filename="$WORK/$w.jfr" >/dev/null
-  "$LAYERFS" umount "$MNT"
+  unmount
   jfr print --events jdk.ExecutionSample,jdk.NativeMethodSample "$WORK/$w.jfr" | python3 -c '
 import re, sys, collections
 kinds = {"jdk.ExecutionSample": "running Java", "jdk.NativeMethodSample": "in native code"}
