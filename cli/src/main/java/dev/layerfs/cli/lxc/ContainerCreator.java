@@ -1,6 +1,7 @@
 package dev.layerfs.cli.lxc;
 
 import dev.layerfs.cli.UserError;
+import dev.layerfs.imaged.auth.ClientAccess;
 import dev.layerfs.imaged.client.ImagePuller;
 import dev.layerfs.imaged.client.ImageRef;
 import dev.layerfs.imaged.client.Progress;
@@ -26,11 +27,18 @@ public final class ContainerCreator {
     private final ContainerWriter writer;
     private final LayerStore store;
     private final Progress progress;
+    private final ClientAccess access;
 
     public ContainerCreator(ContainerWriter writer, LayerStore store, Progress progress) {
+        this(writer, store, progress, ClientAccess.NONE);
+    }
+
+    /** Pulls with {@code access}'s token and trusted certificates. */
+    public ContainerCreator(ContainerWriter writer, LayerStore store, Progress progress, ClientAccess access) {
         this.writer = writer;
         this.store = store;
         this.progress = progress;
+        this.access = access;
     }
 
     /** Pulls the image (layers already in the store are not fetched again) and makes the container. */
@@ -42,7 +50,7 @@ public final class ContainerCreator {
         if (!Files.isDirectory(container.lxcpath())) {
             throw new UserError("lxcpath " + container.lxcpath() + " is not a directory");
         }
-        PulledImage pulled = new ImagePuller(new RegistryClient(server), store, progress).pull(image);
+        PulledImage pulled = new ImagePuller(new RegistryClient(server, access), store, progress).pull(image);
         UnionDirs union = UnionDirs.overLayers(container.delta(), pulled.layersTopFirst());
         ImageRecord record = new ImageRecord(image, pulled.manifestDigest(), server);
         writer.create(container, ContainerWriter.Contents.fromImage(union, record.toText()));
