@@ -57,8 +57,9 @@ run lxc-execute -P "$LXCPATH" -n web -- /bin/sh -c '
   echo "--- what the container sees:"; cat /etc/motd; cat /root/hello.txt; ls /etc'
 
 step "4. On the host: the writes are in the writable layer"
-run find "$WORK/web-delta" -mindepth 1 -printf '    %P\n'
-echo "    (.wh.issue is the whiteout that hides the base's /etc/issue)"
+run find "$WORK/web-delta" -mindepth 1 -not -path '*/.wh..wh.*' -printf '    %P\n'
+echo "    (.wh.issue is the whiteout that hides the base's /etc/issue; not shown: .wh..wh.work,"
+echo "    where layerfs assembles copy-ups)"
 run cat "$WORK/web-delta/etc/motd"
 echo
 echo "...and the base is unchanged:"

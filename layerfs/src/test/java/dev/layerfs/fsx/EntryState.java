@@ -16,10 +16,11 @@ import java.util.Optional;
  * What a user sees of one name (lstat, not following a symlink): type, permission bits, owner,
  * size, link count, modification time, inode number, and the content digest or symlink target.
  */
-record EntryState(char type, int perms, int uid, int gid, long size, int nlink, long mtimeNanos, long ino, String body) {
+record EntryState(char type, int perms, int uid, int gid, long size, int nlink, long mtimeNanos, long ino, String body,
+                  String xattrs) {
 
     /** Writes through the union and the expected tree happen a few ms apart; an unwanted "now" or a lost change is years off. */
-    static final long MTIME_TOLERANCE_NANOS = 2_000_000_000L;
+    static final long MTIME_TOLERANCE_NANOS = 5_000_000_000L;
 
     static Optional<EntryState> of(Path p) throws IOException {
         Map<String, Object> a;
@@ -43,7 +44,26 @@ record EntryState(char type, int perms, int uid, int gid, long size, int nlink, 
         FileTime mtime = (FileTime) a.get("lastModifiedTime");
         long mtimeNanos = mtime.to(java.util.concurrent.TimeUnit.NANOSECONDS);
         return Optional.of(new EntryState(type, mode & 07777, (Integer) a.get("uid"), (Integer) a.get("gid"),
-                type == 'd' ? 0 : (Long) a.get("size"), (Integer) a.get("nlink"), mtimeNanos, (Long) a.get("ino"), body));
+                type == 'd' ? 0 : (Long) a.get("size"), (Integer) a.get("nlink"), mtimeNanos, (Long) a.get("ino"), body,
+                type == 'l' ? "" : userXattrs(p.toString())));
+    }
+
+    /** The user.* extended attributes, sorted, as name=value (other namespaces belong to the system). */
+    static String userXattrs(String path) {
+        byte[] list = new byte[4096];
+        long n = Sys.rc(Sys.c().llistxattr(path, list, list.length));
+        if (n <= 0) {
+            return n == 0 ? "" : "(" + Sys.errnoName(n) + ")";
+        }
+        java.util.TreeMap<String, String> out = new java.util.TreeMap<>();
+        for (String name : new String(list, 0, (int) n, java.nio.charset.StandardCharsets.UTF_8).split("\0")) {
+            if (name.startsWith("user.")) {
+                byte[] v = new byte[4096];
+                long len = Sys.rc(Sys.c().lgetxattr(path, name, v, v.length));
+                out.put(name, len < 0 ? "(" + Sys.errnoName(len) + ")" : new String(v, 0, (int) len, java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }
+        return out.isEmpty() ? "" : out.toString();
     }
 
     /**
@@ -74,6 +94,9 @@ record EntryState(char type, int perms, int uid, int gid, long size, int nlink, 
             if (!expected.body.equals(actual.body)) {
                 d.add((expected.type == 'l' ? "target " : "content ") + shortly(expected.body) + " vs " + shortly(actual.body));
             }
+        }
+        if (!expected.xattrs.equals(actual.xattrs)) {
+            d.add("xattrs " + expected.xattrs + " vs " + actual.xattrs);
         }
         if (Math.abs(expected.mtimeNanos - actual.mtimeNanos) > MTIME_TOLERANCE_NANOS) {
             d.add("mtime " + FileTime.from(expected.mtimeNanos, java.util.concurrent.TimeUnit.NANOSECONDS)

@@ -16,46 +16,48 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The oracle: a plain directory that starts as a copy of the lower branch and receives the same
- * operations as the union, plus the few places where a union rightly differs from one plain
- * directory, each of them documented layerfs (and AUFS/overlayfs) behaviour:
+ * The oracle: a plain directory that starts as the merged view of the read-only branches (see
+ * {@link ReadOnlyStack}) and receives the same operations as the union, plus the few places
+ * where a union rightly differs from one plain directory, each documented layerfs (and
+ * AUFS/overlayfs) behaviour:
  * <ul>
- * <li>a directory with content in the lower branch cannot be renamed: EXDEV (see {@code UnionFs});
+ * <li>a directory with content in a read-only branch cannot be renamed: EXDEV (see {@code UnionFs});
  * <li>a copy-up breaks a lower hard link: the copied name becomes a file of its own, the other
  *     names keep the lower file;
- * <li>a name served from the lower branch shows the lower file's link count;
+ * <li>a name served from a read-only branch shows that branch's link count;
  * <li>a name starting with {@code .wh.} cannot be created: EPERM.
  * </ul>
- * It tracks which directories still have lower content and which names are still served from
- * the lower branch, to know when these apply.
+ * It tracks which directories still have read-only content and which names are still served
+ * from a read-only branch, to know when these apply.
  */
 final class ExpectedTree {
 
     private final Path root;
-    private final Path lower;
-    /** Union directories that still have a lower-branch level (so renaming them answers EXDEV). */
+    /** Where each non-directory of the starting tree comes from in the read-only branches. */
+    private final Map<String, ReadOnlyStack.Source> sources;
+    /** Union directories that still have a read-only level (so renaming them answers EXDEV). */
     private final Set<String> lowerDirs = new HashSet<>();
-    /** Non-directories still served, untouched, from the lower branch (no copy-up yet). */
+    /** Non-directories still served, untouched, from a read-only branch (no copy-up yet). */
     private final Set<String> lowerResident = new HashSet<>();
-    /** The lower inode of each lower non-directory, to find the other names of a lower hard link. */
-    private final Map<String, Long> lowerIno = new HashMap<>();
     /** Inodes of the expected tree that ever had several names: their attributes may lag in the union's kernel cache. */
     private final Set<Long> everMultiLinked = new HashSet<>();
     private int copyUps;
     private int hardLinksBroken;
 
-    /** A new oracle over {@code root}, which must already hold a copy of {@code lower}. */
-    ExpectedTree(Path root, Path lower) throws IOException {
+    /** A new oracle over {@code root}, which must already hold the merged view of the read-only branches. */
+    ExpectedTree(Path root, Map<String, ReadOnlyStack.Source> sources) throws IOException {
         this.root = root;
-        this.lower = lower;
-        try (var s = Files.walk(lower)) {
+        this.sources = Map.copyOf(sources);
+        try (var s = Files.walk(root)) {
             for (Path p : (Iterable<Path>) s::iterator) {
-                String rel = lower.relativize(p).toString();
+                String rel = root.relativize(p).toString();
                 if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                     lowerDirs.add(rel);
                 } else {
                     lowerResident.add(rel);
-                    lowerIno.put(rel, (Long) Files.getAttribute(p, "unix:ino", LinkOption.NOFOLLOW_LINKS));
+                    if (sources.get(rel).nlink() > 1) {
+                        everMultiLinked.add((Long) Files.getAttribute(p, "unix:ino", LinkOption.NOFOLLOW_LINKS));
+                    }
                 }
             }
         }
@@ -73,20 +75,13 @@ final class ExpectedTree {
         return hardLinksBroken;
     }
 
-    boolean isLowerResident(String rel) {
-        return lowerResident.contains(rel);
-    }
-
     boolean everMultiLinked(long ino) {
         return everMultiLinked.contains(ino);
     }
 
     /** The link count the union must show for non-directory {@code rel}, whose expected state is {@code s}. */
-    int expectedNlink(String rel, EntryState s) throws IOException {
-        if (lowerResident.contains(rel)) {
-            return (Integer) Files.getAttribute(lower.resolve(rel), "unix:nlink", LinkOption.NOFOLLOW_LINKS);
-        }
-        return s.nlink();
+    int expectedNlink(String rel, EntryState s) {
+        return lowerResident.contains(rel) ? sources.get(rel).nlink() : s.nlink();
     }
 
     /**
@@ -108,6 +103,15 @@ final class ExpectedTree {
         }
         if (op instanceof Op.Utimes u) {
             return changeInPlace(op, u.path(), alsoTouched);
+        }
+        if (op instanceof Op.Chown c) {
+            return changeInPlace(op, c.path(), alsoTouched);
+        }
+        if (op instanceof Op.SetXattr x) {
+            return changeInPlace(op, x.path(), alsoTouched);
+        }
+        if (op instanceof Op.FdWrite w) {
+            return fdWrite(w, alsoTouched);
         }
         if (op instanceof Op.Link l) {
             return link(l);
@@ -139,11 +143,26 @@ final class ExpectedTree {
         return name(rel).startsWith(".wh.") && Files.isDirectory(root.resolve(parent(rel)));
     }
 
-    /** Write, truncate, chmod, utimes: the file the path leads to is copied up first, so a lower hard link breaks. */
+    /** Write, truncate, chmod, chown, utimes, setxattr: the file the path leads to is copied up first, so a lower hard link breaks. */
     private Outcome changeInPlace(Op op, String path, Set<String> alsoTouched) throws IOException {
         Optional<String> target = canonical(path, true);
         target.ifPresent(alsoTouched::add);
         return withCopyUp(op, target);
+    }
+
+    /** Opening for writing copies the file up; then the name goes or moves, as unlink and rename do it. */
+    private Outcome fdWrite(Op.FdWrite w, Set<String> alsoTouched) throws IOException {
+        Optional<String> target = canonical(w.path(), true);
+        target.ifPresent(alsoTouched::add);
+        Optional<String> name = canonical(w.path(), false);
+        Optional<String> to = w.then() == Op.Then.RENAME ? canonical(w.to(), false) : Optional.empty();
+        boolean toIsDir = w.then() == Op.Then.RENAME && Files.isDirectory(root.resolve(w.to()), LinkOption.NOFOLLOW_LINKS);
+        Outcome o = withCopyUp(w, target);
+        if (o.ok() && o.detail().startsWith("ok") && w.then() != Op.Then.NOTHING && !toIsDir) {
+            name.ifPresent(lowerResident::remove);
+            to.ifPresent(lowerResident::remove);
+        }
+        return o;
     }
 
     private Outcome withCopyUp(Op op, Optional<String> target) throws IOException {
@@ -175,6 +194,9 @@ final class ExpectedTree {
         Optional<String> from = canonical(r.from(), false);
         Optional<String> to = canonical(r.to(), false);
         boolean dir = Files.isDirectory(root.resolve(r.from()), LinkOption.NOFOLLOW_LINKS);
+        if (from.isPresent() && from.equals(to)) {
+            return r.apply(root); // one name onto itself: the kernel answers without asking the file system
+        }
         if (reservedName(r.to()) && from.isPresent() && Files.exists(root.resolve(r.from()), LinkOption.NOFOLLOW_LINKS)
                 && !(dir && to.isPresent() && to.get().startsWith(from.get() + "/"))) {
             return Outcome.errno("EPERM"); // the kernel's own checks pass, then the union refuses the name
@@ -254,22 +276,25 @@ final class ExpectedTree {
         if ((Integer) Files.getAttribute(p, "unix:nlink", LinkOption.NOFOLLOW_LINKS) < 2) {
             return false;
         }
-        Path tmp = root.resolve(".fsx-break");
+        Path tmp = p.resolveSibling(".fsx-break"); // beside it: only its directory is touched, and put back
         FileTimes parentTimes = FileTimes.of(p.getParent());
         Files.copy(p, tmp, StandardCopyOption.COPY_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
         Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE);
         parentTimes.restore(p.getParent());
+        everMultiLinked.add((Long) Files.getAttribute(p, "unix:ino", LinkOption.NOFOLLOW_LINKS));
         hardLinksBroken++;
         return true;
     }
 
     /** Undoes {@link #breakLowerLink}: {@code rel} becomes again a name of its lower siblings' inode. */
     private void restoreLowerLink(String rel) throws IOException {
-        Long ino = lowerIno.get(rel);
+        ReadOnlyStack.Source source = sources.get(rel);
         for (String other : lowerResident) {
-            if (!other.equals(rel) && ino.equals(lowerIno.get(other)) && Files.exists(root.resolve(other), LinkOption.NOFOLLOW_LINKS)) {
+            ReadOnlyStack.Source o = sources.get(other);
+            if (!other.equals(rel) && o.branch() == source.branch() && o.ino() == source.ino()
+                    && Files.exists(root.resolve(other), LinkOption.NOFOLLOW_LINKS)) {
                 Path p = root.resolve(rel);
-                Path tmp = root.resolve(".fsx-break");
+                Path tmp = p.resolveSibling(".fsx-break"); // beside it: only its directory is touched, and put back
                 FileTimes parentTimes = FileTimes.of(p.getParent());
                 Files.createLink(tmp, root.resolve(other));
                 Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE);

@@ -145,15 +145,93 @@ sealed interface Op {
         }
     }
 
-    /** utimensat following symlinks, with explicit (old) times, so the result is comparable. */
-    record Utimes(String path, long atimeSec, long mtimeSec, long nsec) implements Op {
+    /** UTIME_NOW and UTIME_OMIT, as nanoseconds: the time of the call, or leave it. */
+    long UTIME_NOW = (1L << 30) - 1;
+    long UTIME_OMIT = (1L << 30) - 2;
+
+    /** utimensat following symlinks, mostly with explicit (old) times, sometimes UTIME_NOW or UTIME_OMIT. */
+    record Utimes(String path, long atimeSec, long atimeNsec, long mtimeSec, long mtimeNsec) implements Op {
         public List<String> touched() {
             return List.of(path);
         }
 
         public Outcome apply(Path root) {
-            long[] t = {atimeSec, nsec, mtimeSec, nsec};
+            long[] t = {atimeSec, atimeNsec, mtimeSec, mtimeNsec};
             return Outcome.of(Sys.rc(Sys.c().utimensat(Sys.AT_FDCWD, abs(root, path), t, 0)));
+        }
+    }
+
+    record Chown(String path, int uid, int gid) implements Op {
+        public List<String> touched() {
+            return List.of(path);
+        }
+
+        public Outcome apply(Path root) {
+            return Outcome.of(Sys.rc(Sys.c().chown(abs(root, path), uid, gid)));
+        }
+    }
+
+    /** setxattr (following symlinks) of a user attribute, or removexattr when {@code value} is null. */
+    record SetXattr(String path, String name, String value) implements Op {
+        public List<String> touched() {
+            return List.of(path);
+        }
+
+        public Outcome apply(Path root) {
+            if (value == null) {
+                return Outcome.of(Sys.rc(Sys.c().removexattr(abs(root, path), name)));
+            }
+            byte[] v = value.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            return Outcome.of(Sys.rc(Sys.c().setxattr(abs(root, path), name, v, v.length, 0)));
+        }
+    }
+
+    /** What {@link FdWrite} does to the name while its file is open. */
+    enum Then { NOTHING, UNLINK, RENAME }
+
+    /**
+     * Opens a file read-write, then removes or renames its name, then writes and reads through
+     * the still-open descriptor: a removed file stays usable until closed.
+     */
+    record FdWrite(String path, Then then, String to, long offset, int length, long dataSeed) implements Op {
+        public List<String> touched() {
+            return then == Then.RENAME ? List.of(path, to) : List.of(path);
+        }
+
+        public Outcome apply(Path root) {
+            long fd = Sys.rc(Sys.c().open(abs(root, path), Sys.O_RDWR, 0));
+            if (fd < 0) {
+                return Outcome.of(fd);
+            }
+            try {
+                long named = switch (then) {
+                    case NOTHING -> 0;
+                    case UNLINK -> Sys.rc(Sys.c().unlink(abs(root, path)));
+                    case RENAME -> Sys.rc(Sys.c().rename(abs(root, path), abs(root, to)));
+                };
+                byte[] b = data(dataSeed, length);
+                long n = Sys.rc(Sys.c().pwrite((int) fd, b, b.length, offset));
+                if (n < 0) {
+                    return new Outcome(Sys.errnoName(n), "after " + Outcome.of(named));
+                }
+                var out = new java.io.ByteArrayOutputStream();
+                byte[] buf = new byte[256 * 1024];
+                for (long off = 0; ; ) {
+                    long r = Sys.rc(Sys.c().pread((int) fd, buf, buf.length, off));
+                    if (r < 0) {
+                        return new Outcome(Sys.errnoName(r), "reading back after " + Outcome.of(named));
+                    }
+                    if (r == 0) {
+                        break;
+                    }
+                    out.write(buf, 0, (int) r);
+                    off += r;
+                }
+                return new Outcome("ok", Outcome.of(named) + ", then " + out.size() + " bytes "
+                        + EntryState.sha256(out.toByteArray()).substring(0, 16));
+            } finally {
+                Sys.c().close((int) fd);
+            }
         }
     }
 

@@ -53,6 +53,16 @@ final class Sys {
         int symlink(String target, String path);
 
         int utimensat(int dirfd, String path, @In long[] times, int flags);
+
+        int chown(String path, int uid, int gid);
+
+        int setxattr(String path, String name, @In byte[] value, @size_t long size, int flags);
+
+        int removexattr(String path, String name);
+
+        @ssize_t long lgetxattr(String path, String name, @Out byte[] value, @size_t long size);
+
+        @ssize_t long llistxattr(String path, @Out byte[] list, @size_t long size);
     }
 
     private static final C LIBC = LibraryLoader.create(C.class).load("c");
@@ -90,6 +100,8 @@ final class Sys {
             case 36 -> "ENAMETOOLONG";
             case 39 -> "ENOTEMPTY";
             case 40 -> "ELOOP";
+            case 61 -> "ENODATA";
+            case 95 -> "EOPNOTSUPP";
             case 107 -> "ENOTCONN";
             default -> "errno" + e;
         };

@@ -6,12 +6,17 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.Map;
@@ -64,14 +69,31 @@ public final class ContainerWriter {
         }
     }
 
-    public void create(ContainerDir container, Contents contents) {
-        Path lxcpath = container.lxcpath();
-        if (!Files.isDirectory(lxcpath)) {
-            throw new UserError("lxcpath " + lxcpath + " is not a directory");
+    /**
+     * Fails now for what would make {@link #create} fail, so that a command can check before a
+     * long pull: a name taken, an lxcpath that is not a directory we can write in.
+     */
+    public static void checkCanCreate(ContainerDir container) {
+        checkFree(container);
+        try {
+            Files.delete(Files.createTempDirectory(container.lxcpath(), "." + container.name() + ".probe-"));
+        } catch (IOException e) {
+            throw new UserError("cannot write in lxcpath " + container.lxcpath() + ": " + reason(e), e);
+        }
+    }
+
+    private static void checkFree(ContainerDir container) {
+        if (!Files.isDirectory(container.lxcpath())) {
+            throw new UserError("lxcpath " + container.lxcpath() + " is not a directory");
         }
         if (Files.exists(container.dir())) {
-            throw new UserError("container " + container.name() + " already exists in " + lxcpath);
+            throw new UserError("container " + container.name() + " already exists in " + container.lxcpath());
         }
+    }
+
+    public void create(ContainerDir container, Contents contents) {
+        Path lxcpath = container.lxcpath();
+        checkFree(container);
         Map<String, String> values = Map.of(
                 "NAME", container.name().value(),
                 "DIR", container.dir().toString(),
@@ -104,7 +126,9 @@ public final class ContainerWriter {
             if (contents.image().isPresent()) {
                 write(temp.resolve(container.imageFile().getFileName()), contents.image().get(), "rw-r--r--");
             }
+            syncDirectory(temp);
             Files.move(temp, container.dir(), StandardCopyOption.ATOMIC_MOVE);
+            syncDirectory(lxcpath);
         } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
             deleteQuietly(temp);
             throw new UserError("container " + container.name() + " already exists in " + lxcpath);
@@ -118,14 +142,31 @@ public final class ContainerWriter {
         log.debug("created container {} in {} over {}", container.name(), lxcpath, contents.union().option());
     }
 
+    /** Written and synced: after a crash the renamed directory never holds an empty config. */
     private static void write(Path file, String text, String mode) throws IOException {
-        Files.writeString(file, text);
+        try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+            while (bytes.hasRemaining()) {
+                out.write(bytes);
+            }
+            out.force(true);
+        }
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(mode));
     }
 
+    private static void syncDirectory(Path dir) throws IOException {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
+    }
+
+    /** Why, without the temporary file names the user never asked for. */
     private static String reason(Exception e) {
         if (e instanceof AccessDeniedException) {
             return "permission denied";
+        }
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason();
         }
         return e.getMessage() != null ? e.getMessage() : e.toString();
     }

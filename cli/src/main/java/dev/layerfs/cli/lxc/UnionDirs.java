@@ -1,5 +1,7 @@
 package dev.layerfs.cli.lxc;
 
+import dev.layerfs.branch.BranchSpecException;
+import dev.layerfs.branch.BranchStack;
 import dev.layerfs.cli.UserError;
 
 import java.nio.file.Files;
@@ -46,23 +48,20 @@ public record UnionDirs(List<Branch> branches) {
     }
 
     /**
-     * Parses the value of {@code dirs=}: branches separated by ':', each {@code DIR[=MODE]};
-     * a branch without a mode is {@code rw} when first, {@code ro} otherwise (AUFS). Each
-     * directory must exist; relative paths are made absolute.
+     * Parses the value of {@code dirs=} with layerfs's own parser, so that a container accepts
+     * exactly what {@code layerfs mount} will: branches separated by ':', each {@code DIR[=MODE]},
+     * existing directories, resolved to absolute real paths (the hooks run from anywhere).
      */
     public static UnionDirs parse(String spec) {
-        if (spec == null || spec.isBlank()) {
-            throw new UserError("dirs is empty: name the branches, e.g. dirs=/srv/c1/delta=rw:/srv/base=ro");
+        BranchStack stack;
+        try {
+            stack = BranchStack.parse(spec, Path.of("").toAbsolutePath());
+        } catch (BranchSpecException e) {
+            throw new UserError(e.getMessage(), e);
         }
         List<Branch> branches = new ArrayList<>();
-        for (String item : spec.split(":", -1)) {
-            if (item.isEmpty()) {
-                throw new UserError("dirs=" + spec + " has an empty branch (two ':' in a row or a ':' at an end)");
-            }
-            int eq = item.lastIndexOf('=');
-            String path = eq < 0 ? item : item.substring(0, eq);
-            String mode = eq < 0 ? (branches.isEmpty() ? "rw" : "ro") : item.substring(eq + 1);
-            branches.add(new Branch(checkedDir(path), mode));
+        for (dev.layerfs.branch.Branch b : stack.branches()) {
+            branches.add(new Branch(checkedDir(b.dir().toString()), b.mode().label()));
         }
         return new UnionDirs(branches);
     }

@@ -12,7 +12,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -98,6 +97,18 @@ class ServeCommandTest {
             assertTrue(Files.isDirectory(dir.resolve("d").resolve("raft")), "Raft state lives under the data directory");
         } finally {
             p.destroyForcibly();
+        }
+    }
+
+    @Test
+    @Timeout(90)
+    void aBusyHttpPortFailsWithOneLineAndExits() throws Exception {
+        try (ServerSocket busy = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Process p = launch("--listen", "127.0.0.1:" + busy.getLocalPort(), "--data", dir.resolve("d").toString());
+            String out = finish(p);
+            assertEquals(1, p.exitValue(), out);
+            String last = out.lines().reduce((a, b) -> b).orElse("");
+            assertTrue(last.startsWith("imaged: ") && last.contains(String.valueOf(busy.getLocalPort())), out);
         }
     }
 }

@@ -22,7 +22,8 @@ record Launchers(Path layerfs, Path imaged) {
 
     private static Path script(Path file, Path java, String classpath, String mainClass) throws IOException {
         Files.createDirectories(file.getParent());
-        Files.writeString(file, "#!/bin/sh\nexec '" + java + "' -cp '" + classpath + "' " + mainClass + " \"$@\"\n");
+        // Quick-starting JVMs: every container start and stop runs the launcher from a hook.
+        Files.writeString(file, "#!/bin/sh\nexec '" + java + "' -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp '" + classpath + "' " + mainClass + " \"$@\"\n");
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
         return file;
     }

@@ -1,5 +1,6 @@
 package dev.layerfs.cli.lxc;
 
+import dev.layerfs.mount.RunFiles;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -142,6 +143,24 @@ class LayerfsContainerTest {
     }
 
     @Test
+    void aUnionLeftByACrashedDaemonIsReplacedAtTheNextStart() throws Exception {
+        Path delta = Files.createDirectory(tmp.resolve("delta"));
+        String dirs = "dirs=" + delta + "=rw:" + base + "=ro";
+        layerfs("lxc-config", "c1", "-o", dirs, "-P", lxcpath.toString());
+        Path rootfs = lxcpath.resolve("c1/rootfs");
+        layerfs("mount", "-o", dirs, rootfs.toString());
+        long daemon = Long.parseLong(Files.readString(RunFiles.pid(rootfs)).strip());
+        ProcessHandle.of(daemon).orElseThrow().destroyForcibly();
+        ProcessHandle.of(daemon).ifPresent(p -> p.onExit().join());
+        assertEquals(1, Host.run("stat", rootfs.toString()).exit(), "a dead union: Transport endpoint is not connected");
+
+        assertEquals("base motd\n", lxc("lxc-execute", "c1", "--", "/bin/cat", "/etc/motd").ok().output());
+
+        assertEquals(List.of(), MountTable.mountsAtOrUnder(tmp), "the dead union was unmounted, the new one after the stop");
+        assertTrue(Files.readString(lxcpath.resolve("c1/layerfs.log")).contains("lazily unmounting a dead union on " + rootfs));
+    }
+
+    @Test
     void badInputIsOneClearLineAndCreatesNothing() throws IOException {
         Path delta = Files.createDirectory(tmp.resolve("delta"));
         String dirs = "dirs=" + delta + "=rw:" + base + "=ro";
@@ -153,7 +172,7 @@ class LayerfsContainerTest {
 
         Host.Run missing = Host.run(env, launchers.layerfs().toString(), "lxc-config", "c2", "-o", "dirs=" + delta + ":" + tmp.resolve("nope"), "-P", lxcpath.toString());
         assertEquals(2, missing.exit());
-        assertEquals("layerfs: branch " + tmp.resolve("nope") + " is not a directory\n", missing.output());
+        assertEquals("layerfs: branch " + tmp.resolve("nope") + ": no such directory\n", missing.output());
 
         Host.Run noLxc = Host.run(Map.of(LayerfsLauncher.ENV, launchers.layerfs().toString(), "PATH", tmp.resolve("bin").toString()),
                 launchers.layerfs().toString(), "lxc-config", "c3", "-o", dirs, "-P", lxcpath.toString());

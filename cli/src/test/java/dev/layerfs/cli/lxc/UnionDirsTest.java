@@ -42,14 +42,18 @@ class UnionDirsTest {
     @Test
     void badSpecsAreRefusedNamingWhatIsWrong() throws IOException {
         Path a = Files.createDirectory(tmp.resolve("a"));
+        Path b = Files.createDirectory(tmp.resolve("b"));
         Path file = Files.writeString(tmp.resolve("f"), "x");
-        assertRefused("", "dirs is empty");
-        assertRefused(a + "=rw::" + a, "dirs=" + a + "=rw::" + a + " has an empty branch");
-        assertRefused(a + "=rx", "unknown branch mode 'rx' for " + a);
-        assertRefused(a + "=rw:" + tmp.resolve("missing") + "=ro", "branch " + tmp.resolve("missing") + " is not a directory");
-        assertRefused(file + "=rw", "branch " + file + " is not a directory");
-        assertRefused(a + "=ro", "dirs=" + a + "=ro has no writable (=rw) branch");
-        assertRefused("/srv/my base=rw", "branch '/srv/my base' has characters");
+        Path blank = Files.createDirectory(tmp.resolve("my base"));
+        assertRefused("", "missing branches");
+        assertRefused(a + "=rw::" + b, "missing branch at position 2");
+        assertRefused(a + "=rx", "unknown branch mode 'rx'");
+        assertRefused(a + "=rw:" + tmp.resolve("missing") + "=ro", "branch " + tmp.resolve("missing") + ": no such directory");
+        assertRefused(file + "=rw", "branch " + file + ": not a directory");
+        assertRefused(a + "=rw:" + b + "=rw", "branch " + b + "=rw: only the first branch may be rw");
+        assertRefused(a + "=rw:" + a + "=ro", "duplicate branch " + a);
+        assertRefused(a + "=ro:" + b, "dirs=" + a + "=ro:" + b + "=ro has no writable (=rw) branch");
+        assertRefused(blank + "=rw", "branch '" + blank + "' has characters");
     }
 
     @Test

@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
@@ -88,10 +87,6 @@ final class Exchange {
 
     void sendJson(int status, Object value) {
         sendBytes(status, "application/json", Json.write(value));
-    }
-
-    void sendText(int status, String text) {
-        sendBytes(status, "text/plain; charset=utf-8", text.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Answers a HEAD: the headers a GET would send, no body. */

@@ -1,7 +1,6 @@
 package dev.layerfs.imaged.http;
 
 import dev.layerfs.imaged.meta.ManifestRecord;
-import dev.layerfs.imaged.meta.ReadMode;
 import dev.layerfs.imaged.server.Registry;
 import java.io.IOException;
 

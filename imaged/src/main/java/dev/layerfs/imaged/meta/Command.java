@@ -13,6 +13,7 @@ import java.util.List;
         @JsonSubTypes.Type(Command.RegisterNode.class),
         @JsonSubTypes.Type(Command.RecordBlob.class),
         @JsonSubTypes.Type(Command.AddHolders.class),
+        @JsonSubTypes.Type(Command.DropHolder.class),
         @JsonSubTypes.Type(Command.MountBlob.class),
         @JsonSubTypes.Type(Command.PutManifest.class),
         @JsonSubTypes.Type(Command.DeleteManifest.class),
@@ -44,6 +45,13 @@ public sealed interface Command {
     record AddHolders(String digest, List<String> holders) implements Command {
         public Outcome applyTo(Metadata m) {
             return m.addHolders(digest, holders);
+        }
+    }
+
+    /** A node found it no longer has a blob's bytes (lost disk, wiped directory): stop counting it. */
+    record DropHolder(String digest, String node) implements Command {
+        public Outcome applyTo(Metadata m) {
+            return m.dropHolder(digest, node);
         }
     }
 

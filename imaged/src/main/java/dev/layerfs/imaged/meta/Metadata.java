@@ -84,6 +84,16 @@ public final class Metadata {
         return Outcome.ok();
     }
 
+    Outcome dropHolder(String digest, String node) {
+        BlobRecord existing = blobs.get(digest);
+        if (existing != null && existing.holders().contains(node)) {
+            List<String> rest = new ArrayList<>(existing.holders());
+            rest.remove(node);
+            blobs.put(digest, new BlobRecord(digest, existing.size(), rest));
+        }
+        return Outcome.ok();
+    }
+
     Outcome mountBlob(String repository, String from, String digest) {
         Repository source = repositories.get(from);
         if (source == null || !source.blobs().contains(digest)) {
@@ -199,6 +209,20 @@ public final class Metadata {
                 break;
             }
             if (b.holders().size() < factor) {
+                found.add(b);
+            }
+        }
+        return new BlobList(found);
+    }
+
+    /** Blobs recorded as held by {@code node}, in digest order after {@code after} (exclusive, when given). */
+    public BlobList heldBy(String node, String after, int limit) {
+        List<BlobRecord> found = new ArrayList<>();
+        for (BlobRecord b : (after == null ? blobs : blobs.tailMap(after, false)).values()) {
+            if (found.size() >= limit) {
+                break;
+            }
+            if (b.holders().contains(node)) {
                 found.add(b);
             }
         }

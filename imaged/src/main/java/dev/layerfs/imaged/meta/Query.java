@@ -19,6 +19,7 @@ import dev.layerfs.imaged.meta.Answers.UploadResult;
         @JsonSubTypes.Type(Query.ListReferrers.class),
         @JsonSubTypes.Type(Query.ListNodes.class),
         @JsonSubTypes.Type(Query.UnderReplicated.class),
+        @JsonSubTypes.Type(Query.HeldBy.class),
         @JsonSubTypes.Type(Query.GetUpload.class),
         @JsonSubTypes.Type(Query.GetStatus.class),
 })
@@ -94,6 +95,17 @@ public sealed interface Query<T> {
     record UnderReplicated(int factor, int limit) implements Query<BlobList> {
         public BlobList answer(Metadata m) {
             return m.underReplicated(factor, limit);
+        }
+
+        public Class<BlobList> answerType() {
+            return BlobList.class;
+        }
+    }
+
+    /** A page of the blobs recorded as held by a node. */
+    record HeldBy(String node, String after, int limit) implements Query<BlobList> {
+        public BlobList answer(Metadata m) {
+            return m.heldBy(node, after, limit);
         }
 
         public Class<BlobList> answerType() {

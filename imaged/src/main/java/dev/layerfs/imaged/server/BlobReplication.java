@@ -3,8 +3,10 @@ package dev.layerfs.imaged.server;
 import dev.layerfs.imaged.blob.BlobStore;
 import dev.layerfs.imaged.meta.BlobRecord;
 import dev.layerfs.imaged.meta.Command.AddHolders;
+import dev.layerfs.imaged.meta.Command.DropHolder;
 import dev.layerfs.imaged.meta.MetadataService;
 import dev.layerfs.imaged.meta.NodeRecord;
+import dev.layerfs.imaged.meta.Query.HeldBy;
 import dev.layerfs.imaged.meta.Query.ListNodes;
 import dev.layerfs.imaged.meta.Query.UnderReplicated;
 import dev.layerfs.imaged.oci.Digest;
@@ -151,6 +153,29 @@ public final class BlobReplication implements Closeable {
         }
         throw new RegistryException(ErrorCode.UNAVAILABLE, ErrorCode.UNAVAILABLE.status(),
                 "no holder of blob " + digest + " could deliver it: " + failures, digest.toString());
+    }
+
+    /**
+     * Compares what the metadata says this node holds with its blob store, and stops counting
+     * this node for blobs whose bytes are gone (a wiped or replaced disk), so repair re-copies
+     * them. Returns how many were dropped.
+     */
+    public int reconcileLocalHolders() {
+        int dropped = 0;
+        String after = null;
+        while (true) {
+            List<BlobRecord> page = meta.read(new HeldBy(self, after, 500)).orElseThrow().blobs();
+            for (BlobRecord blob : page) {
+                if (!store.contains(Digest.parse(blob.digest()))) {
+                    meta.submit(new DropHolder(blob.digest(), self));
+                    dropped++;
+                }
+            }
+            if (page.size() < 500) {
+                return dropped;
+            }
+            after = page.get(page.size() - 1).digest();
+        }
     }
 
     /** One repair round: bring under-replicated blobs to the replication factor. */

@@ -85,6 +85,18 @@ class MetadataTest {
     }
 
     @Test
+    void aNodeThatLostABlobIsNoLongerCountedAsItsHolder() {
+        pushBlobs("a");
+        apply(new AddHolders(LAYER, List.of("n2")));
+        assertEquals(List.of(LAYER, CONFIG), meta.heldBy("n1", null, 10).blobs().stream().map(BlobRecord::digest).toList());
+        assertEquals(List.of(CONFIG), meta.heldBy("n1", LAYER, 10).blobs().stream().map(BlobRecord::digest).toList());
+
+        assertTrue(apply(new Command.DropHolder(LAYER, "n1")).succeeded());
+        assertEquals(List.of("n2"), meta.blob(LAYER).orElseThrow().holders());
+        assertEquals(List.of(CONFIG), meta.heldBy("n1", null, 10).blobs().stream().map(BlobRecord::digest).toList());
+    }
+
+    @Test
     void tagsArePagedInLexicalOrderWithNAndLast() {
         pushBlobs("a");
         for (String t : List.of("v3", "v1", "latest", "v2")) {

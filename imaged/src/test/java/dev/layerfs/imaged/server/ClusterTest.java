@@ -98,6 +98,32 @@ class ClusterTest {
     }
 
     @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void aNodeWhoseDiskIsWipedRejoinsAndItsBlobsAreReCopied() throws Exception {
+        try (ProcessCluster cluster = new ProcessCluster(dir, 3, List.of("--replication", "2", "--repair-period-ms", "1000")).start()) {
+            ImagedProcess leader = cluster.leader().orElseThrow();
+            Image image = leader.client().pushImage("lib/app", "v1", random(50_000, 3));
+            Digest layer = Digest.of(image.layer());
+            // The push landed on the leader and one peer: wipe that peer, so one copy is really lost.
+            ImagedProcess wiped = cluster.nodes().stream().filter(n -> n != leader && holds(n, layer)).findFirst().orElseThrow();
+
+            wiped.kill9();
+            try (Stream<Path> files = Files.walk(wiped.data())) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+            wiped.start().awaitHttp(Duration.ofSeconds(90));
+
+            ImagedProcess.await(Duration.ofSeconds(60), wiped.id() + " to catch up as a new member",
+                    () -> localTagsOf(wiped, "lib/app").contains("v1"));
+            ImagedProcess.await(Duration.ofSeconds(60), "the layer back on 2 nodes",
+                    () -> cluster.nodes().stream().filter(n -> holds(n, layer)).count() >= 2);
+            assertPullable(wiped, image);
+        }
+    }
+
+    @Test
     @Timeout(value = 300, unit = TimeUnit.SECONDS)
     void killingTheLeaderLosesNoAcknowledgedPushAndItCatchesUpFromASnapshot() throws Exception {
         List<String> args = List.of("--snapshot-threshold", "20", "--repair-period-ms", "1000");
@@ -167,10 +193,14 @@ class ClusterTest {
         }
     }
 
-    /** The tags a node's own state machine holds (a local read, not through the leader). */
     private static Set<String> localTags(ImagedProcess node) {
+        return localTagsOf(node, "lib/stream");
+    }
+
+    /** The tags a node's own state machine holds (a local read, not through the leader). */
+    private static Set<String> localTagsOf(ImagedProcess node, String repo) {
         try {
-            HttpResponse<byte[]> r = node.client().get("/v2/lib/stream/tags/list", "Imaged-Consistency", "local");
+            HttpResponse<byte[]> r = node.client().get("/v2/" + repo + "/tags/list", "Imaged-Consistency", "local");
             if (r.statusCode() != 200) {
                 return Set.of();
             }
