@@ -57,8 +57,11 @@ fresh_mount() { # [extra env assignments via env]
 unmount() { # unmount, then wait for the daemon: on a loaded host its JVM may take longer than umount waits
   local pid; pid=$(daemon_pid)
   "$LAYERFS" umount "$MNT" || true
-  for _ in $(seq 600); do [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-  echo "profile-layerfs: daemon $pid still running 60 s after its unmount" >&2; return 1
+  for _ in $(seq 300); do [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  # seen here: a mount namespace created meanwhile (e.g. by an LXC container) keeps a copy of the
+  # mount, so the FUSE connection stays open and libfuse never sees the unmount; end the daemon
+  echo "profile-layerfs: daemon $pid still running 30 s after its unmount; killing it" >&2
+  kill "$pid" 2>/dev/null || true
 }
 drop() { [ "${DROP:-1}" = 0 ] || { sync; echo 3 > /proc/sys/vm/drop_caches; sleep 2; }; }
 daemon_pid() { ps -eo pid=,args= | awk -v m="$MNT" '$NF == m && / -f / {print $1; exit}'; }
