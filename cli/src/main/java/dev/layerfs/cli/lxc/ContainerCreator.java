@@ -1,6 +1,5 @@
 package dev.layerfs.cli.lxc;
 
-import dev.layerfs.cli.UserError;
 import dev.layerfs.imaged.auth.ClientAccess;
 import dev.layerfs.imaged.client.ImagePuller;
 import dev.layerfs.imaged.client.ImageRef;
@@ -13,7 +12,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
 
 /**
  * Makes containers from imaged images: the union of a private writable branch over the image's
@@ -43,13 +41,8 @@ public final class ContainerCreator {
 
     /** Pulls the image (layers already in the store are not fetched again) and makes the container. */
     public PulledImage create(ContainerDir container, ImageRef image, URI server) throws IOException {
-        // Refuse a taken name before a long pull, not after.
-        if (Files.exists(container.dir())) {
-            throw new UserError("container " + container.name() + " already exists in " + container.lxcpath());
-        }
-        if (!Files.isDirectory(container.lxcpath())) {
-            throw new UserError("lxcpath " + container.lxcpath() + " is not a directory");
-        }
+        // Refuse a taken name or an unwritable lxcpath before a long pull, not after.
+        ContainerWriter.checkCanCreate(container);
         PulledImage pulled = new ImagePuller(new RegistryClient(server, access), store, progress).pull(image);
         UnionDirs union = UnionDirs.overLayers(container.delta(), pulled.layersTopFirst());
         ImageRecord record = new ImageRecord(image, pulled.manifestDigest(), server);
