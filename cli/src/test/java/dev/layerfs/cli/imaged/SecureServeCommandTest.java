@@ -140,6 +140,17 @@ class SecureServeCommandTest {
                 weakToken.stderr());
     }
 
+    @Test
+    void byDefaultTheApiAndRaftListenOnLoopbackOnlyWithNothingRequired() {
+        ServeCommand serve = new ServeCommand();
+        new picocli.CommandLine(serve).parseArgs("--data", dir.resolve("d").toString());
+        dev.layerfs.imaged.server.ServerConfig config = serve.config();
+        assertEquals("127.0.0.1", config.listen().getHostString());
+        assertEquals("127.0.0.1", config.cluster().selfAddress().getHostString());
+        assertTrue(serve.security().policy().isOpen(), "no token is needed on a loopback-only default");
+        assertTrue(serve.security().tls().isEmpty());
+    }
+
     private static void awaitHttps(String url, Path cert) throws Exception {
         HttpClient http = HttpClient.newBuilder().sslContext(Pem.trusting(List.of(cert), "test")).build();
         Instant deadline = Instant.now().plusSeconds(120);

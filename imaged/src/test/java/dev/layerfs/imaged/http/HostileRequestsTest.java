@@ -70,7 +70,8 @@ class HostileRequestsTest {
         assumeTrue(Files.isDirectory(Path.of("/proc/self/fd")), "SKIPPED LOUDLY: no /proc to count threads and file descriptors");
         Path tokens = Files.writeString(dir.resolve("tokens"), TOKEN + "\n");
         Path data = dir.resolve("n1");
-        try (ImagedProcess node = new ImagedProcess("n1", "n1=127.0.0.1:" + ImagedProcess.freePort(), ImagedProcess.freePort(),
+        int raftPort = ImagedProcess.freePort();
+        try (ImagedProcess node = new ImagedProcess("n1", "n1=127.0.0.1:" + raftPort, ImagedProcess.freePort(),
                 data, List.of("--token-file", tokens.toString()))) {
             node.start();
             client = node.client();
@@ -81,6 +82,9 @@ class HostileRequestsTest {
                     return false;
                 }
             });
+            int httpPort = Integer.parseInt(node.httpAddress().split(":")[1]);
+            assertEquals(List.of("127.0.0.1"), listeningAddresses(httpPort), "the API is bound to the loopback address asked for");
+            assertEquals(List.of("127.0.0.1"), listeningAddresses(raftPort), "Raft is bound to the node's --peers address only");
             byte[] blob = random(10_000, 1);
             seeded = Digest.of(blob);
             assertEquals(201, client.send("POST", "/v2/lib/app/blobs/uploads/?digest=" + seeded, blob,
@@ -259,6 +263,31 @@ class HostileRequestsTest {
         byte[] b = new byte[n];
         new Random(seed).nextBytes(b);
         return b;
+    }
+
+    /** The local addresses sockets listen on at {@code port}, from /proc/net/tcp and tcp6 (IPv4 and IPv4-mapped ones decoded). */
+    static List<String> listeningAddresses(int port) throws IOException {
+        List<String> found = new ArrayList<>();
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            for (String line : Files.readAllLines(Path.of(table)).subList(1, Files.readAllLines(Path.of(table)).size())) {
+                String[] f = line.trim().split("\\s+");
+                String[] local = f[1].split(":");
+                if (!f[3].equals("0A") || Integer.parseInt(local[1], 16) != port) {
+                    continue; // not a listening socket on this port
+                }
+                String hex = local[0];
+                if (hex.startsWith("0000000000000000FFFF0000")) {
+                    hex = hex.substring(24); // an IPv4-mapped IPv6 address, as Java's sockets bind
+                }
+                if (hex.length() == 8) {
+                    found.add(Integer.parseInt(hex.substring(6, 8), 16) + "." + Integer.parseInt(hex.substring(4, 6), 16) + "."
+                            + Integer.parseInt(hex.substring(2, 4), 16) + "." + Integer.parseInt(hex.substring(0, 2), 16));
+                } else {
+                    found.add("ipv6:" + hex);
+                }
+            }
+        }
+        return found;
     }
 
     static long threads(long pid) {
