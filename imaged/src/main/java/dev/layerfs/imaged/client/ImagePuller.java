@@ -82,7 +82,7 @@ public final class ImagePuller {
                 progress.start(label, layer.size());
                 download[0] = new VerifyingInputStream(progress.counting(registry.openBlob(repo, digest)), digest, layer.size());
                 return new UnclosedInputStream(download[0]);
-            });
+            }, true);
             if (download[0] != null) {
                 progress.finish("unpacked");
             }
