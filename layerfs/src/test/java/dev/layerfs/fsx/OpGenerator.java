@@ -137,11 +137,7 @@ final class OpGenerator {
         String p = fileOr(t);
         Op.Then then = renameOrUnlinkWhileOpen ? Op.Then.values()[r.nextInt(3)] : Op.Then.NOTHING;
         long size = size(t, p);
-        String to = then == Op.Then.RENAME ? fresh(t, 0.6) : "";
-        if (to.contains(".wh.")) {
-            to = to.replace(".wh.", ""); // reserved names are tried by rename itself, where the oracle expects EPERM
-        }
-        return new Op.FdWrite(p, then, to, (long) (r.nextDouble() * (size + 4096)),
+        return new Op.FdWrite(p, then, then == Op.Then.RENAME ? fresh(t, 0.6) : "", (long) (r.nextDouble() * (size + 4096)),
                 1 + r.nextInt(20_000), r.nextLong());
     }
 
