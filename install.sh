@@ -12,8 +12,9 @@ PREFIX=${PREFIX:-/usr/local}
 # libfuse2: jnr-fuse binds libfuse.so.2. fuse3: fusermount3 and /etc/fuse.conf.
 # attr: getfattr/setfattr for xattr tests. lxc, busybox-static: containers and their rootfs.
 # skopeo: the standard OCI client the registry is tested with. docker-registry: the reference
-# registry, a benchmark peer.
-PACKAGES=(libfuse2 fuse3 attr lxc busybox-static skopeo docker-registry uidmap iproute2)
+# registry, a benchmark peer. libcap2-bin: setcap for the capability xattr tests. chromium: the
+# headless browser that renders imaged's status page in its test.
+PACKAGES=(libfuse2 fuse3 attr libcap2-bin lxc busybox-static skopeo docker-registry uidmap iproute2 chromium)
 
 missing=()
 if [ "${SKIP_APT:-0}" != 1 ]; then
