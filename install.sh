@@ -14,8 +14,8 @@ PREFIX=${PREFIX:-/usr/local}
 # skopeo: the standard OCI client the registry is tested with. docker-registry: the reference
 # registry, a benchmark peer. libcap2-bin: setcap for the capability xattr tests. chromium: the
 # headless browser that renders imaged's status page in its test.
-# curl, openssl: the examples and the TLS tests. iproute2: network namespaces for fault tests.
-PACKAGES=(libfuse2 fuse3 attr libcap2-bin curl openssl lxc busybox-static skopeo docker-registry uidmap iproute2 chromium)
+# curl, openssl: the examples and the TLS tests. iproute2, iptables: network namespaces and link cuts for the fault tests.
+PACKAGES=(libfuse2 fuse3 attr libcap2-bin curl openssl lxc busybox-static skopeo docker-registry uidmap iproute2 iptables chromium)
 
 missing=()
 if [ "${SKIP_APT:-0}" != 1 ]; then
