@@ -47,6 +47,11 @@ public final class RaftMetadataClient implements MetadataService, Closeable {
 
     @Override
     public void submit(Command command) {
+        apply(command).orThrow();
+    }
+
+    @Override
+    public Outcome apply(Command command) {
         RaftClientReply reply;
         try {
             reply = client.io().send(message(Json.write(command)));
@@ -56,7 +61,7 @@ public final class RaftMetadataClient implements MetadataService, Closeable {
         if (!reply.isSuccess()) {
             throw unavailable("write " + command.getClass().getSimpleName(), reply.getException());
         }
-        Json.read(reply.getMessage().getContent().toByteArray(), Outcome.class).orThrow();
+        return Json.read(reply.getMessage().getContent().toByteArray(), Outcome.class);
     }
 
     @Override

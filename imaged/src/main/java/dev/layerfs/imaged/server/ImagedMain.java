@@ -19,15 +19,18 @@ public final class ImagedMain {
 
     public static void main(String[] args) throws Exception {
         ServerConfig config;
+        dev.layerfs.imaged.ops.OpsConfig ops;
         try {
-            config = parse(args);
+            dev.layerfs.imaged.ops.OpsConfig.Parsed parsed = dev.layerfs.imaged.ops.OpsConfig.extract(args);
+            ops = parsed.config();
+            config = parse(parsed.rest());
         } catch (IllegalArgumentException e) {
             System.err.println("imaged: " + e.getMessage());
             System.exit(2);
             return;
         }
         try {
-            runUntilShutdown(new ImagedServer(config));
+            runUntilShutdown(new ImagedServer(config, ops));
         } catch (Exception e) {
             System.err.println("imaged: " + e.getMessage());
             System.exit(1);

@@ -30,6 +30,8 @@ public final class ImagedServer implements AutoCloseable {
     static final Duration ABANDONED_UPLOAD = Duration.ofDays(7);
 
     private final ServerConfig config;
+    private final dev.layerfs.imaged.ops.OpsConfig opsConfig;
+    private dev.layerfs.imaged.ops.Operations ops;
     private RaftNode raft;
     private RaftMetadataClient meta;
     private BlobReplication replication;
@@ -37,7 +39,12 @@ public final class ImagedServer implements AutoCloseable {
     private Thread registration;
 
     public ImagedServer(ServerConfig config) {
+        this(config, dev.layerfs.imaged.ops.OpsConfig.DEFAULT);
+    }
+
+    public ImagedServer(ServerConfig config, dev.layerfs.imaged.ops.OpsConfig opsConfig) {
         this.config = config;
+        this.opsConfig = opsConfig;
     }
 
     public void start() throws Exception {
@@ -49,13 +56,15 @@ public final class ImagedServer implements AutoCloseable {
         if (abandoned > 0) {
             LOG.info("node {}: dropped {} upload sessions idle for more than {}", self, abandoned, ABANDONED_UPLOAD);
         }
-        raft = new RaftNode(config.cluster(), data.resolve("raft"), config.tuning());
+        raft = new RaftNode(config.cluster(), data.resolve("raft"), config.tuning(), opsConfig.join());
         raft.start();
         meta = new RaftMetadataClient(raft);
         replication = new BlobReplication(self, config.cluster().size(), config.effectiveReplicationFactor(),
                 meta, store, new PeerBlobClient());
         Registry registry = new Registry(meta, store, uploads, replication);
-        http = new HttpServer(config.listen(), new RegistryHandler(self, registry, store, meta, this::status));
+        ops = new dev.layerfs.imaged.ops.Operations(self, opsConfig, raft, meta, store, replication);
+        http = new HttpServer(config.listen(), new dev.layerfs.imaged.http.OpsRoutes(ops,
+                new RegistryHandler(self, registry, store, meta, this::status)));
         http.start();
         LOG.info("node {}: registry API on http://{}:{}, data in {}, replication factor {}", self,
                 config.listen().getHostString(), http.port(), data, replication.factor());
@@ -66,7 +75,8 @@ public final class ImagedServer implements AutoCloseable {
         }, "register-node");
         registration.setDaemon(true);
         registration.start();
-        replication.startRepairs(raft::isLeader, config.repairPeriodMillis());
+        replication.startRepairs(raft::isLeader, config.repairPeriodMillis(), ops.liveness()::unavailable);
+        ops.start();
     }
 
     /** Announces our HTTP address in the metadata; retried until a leader accepts it. */
@@ -123,6 +133,7 @@ public final class ImagedServer implements AutoCloseable {
             registration.interrupt();
         }
         closeQuietly("HTTP server", http);
+        closeQuietly("operations", ops);
         closeQuietly("blob replication", replication);
         closeQuietly("Raft client", meta);
         closeQuietly("Raft server", raft);
