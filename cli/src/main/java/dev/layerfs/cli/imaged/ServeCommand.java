@@ -45,9 +45,12 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Take a metadata snapshot every this many log entries (default: ${DEFAULT-VALUE}).")
     long snapshotThreshold;
 
+    @picocli.CommandLine.Mixin
+    OpsOptions ops = new OpsOptions();
+
     @Override
     public Integer call() throws Exception {
-        ImagedMain.runUntilShutdown(new ImagedServer(config()));
+        ImagedMain.runUntilShutdown(new ImagedServer(config(), ops.config()));
         return 0;
     }
 
