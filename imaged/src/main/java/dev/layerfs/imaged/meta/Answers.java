@@ -51,6 +51,9 @@ public final class Answers {
     public record Digests(List<String> digests) {
     }
 
+    public record NodeIds(List<String> nodes) {
+    }
+
     /** One tag of a repository: the manifest it names and the blobs that manifest references. */
     public record TagView(String tag, String manifest, List<BlobRecord> references) {
     }

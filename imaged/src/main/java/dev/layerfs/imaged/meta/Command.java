@@ -20,6 +20,7 @@ import java.util.List;
         @JsonSubTypes.Type(Command.DeleteTag.class),
         @JsonSubTypes.Type(Command.DeleteBlob.class),
         @JsonSubTypes.Type(Command.RemoveNode.class),
+        @JsonSubTypes.Type(Command.MarkLeaving.class),
         @JsonSubTypes.Type(Command.CollectGarbage.class),
         @JsonSubTypes.Type(Command.AcquireLease.class),
         @JsonSubTypes.Type(Command.RenewLease.class),
@@ -112,6 +113,13 @@ public sealed interface Command {
     record RemoveNode(String node) implements Command {
         public Outcome applyTo(Metadata m) {
             return m.removeNode(node);
+        }
+    }
+
+    /** A node is being removed: copy its blobs elsewhere and send it no new ones (or undo that). */
+    record MarkLeaving(String node, boolean leaving) implements Command {
+        public Outcome applyTo(Metadata m) {
+            return m.markLeaving(node, leaving);
         }
     }
 

@@ -39,6 +39,8 @@ public final class Metadata {
     /** When each blob and manifest was last pushed or mounted (proposer's clock): GC's grace rule. */
     private final TreeMap<String, Long> touched = new TreeMap<>();
     private final Leases leases = new Leases();
+    /** Nodes being removed: they get no new blob copies while their blobs are copied elsewhere. */
+    private final TreeSet<String> leaving = new TreeSet<>();
     /** The log index of the entry being applied (set by the state machine): fencing tokens. */
     private long applyingIndex;
 
@@ -57,7 +59,7 @@ public final class Metadata {
     /** The whole model as written to a snapshot. */
     record Image(Map<String, Repository> repositories, Map<String, BlobRecord> blobs,
                  Map<String, NodeRecord> nodes, List<UploadResult> uploads,
-                 Map<String, Long> touched, Map<String, Lease> leases, long clock) {
+                 Map<String, Long> touched, Map<String, Lease> leases, long clock, java.util.Set<String> leaving) {
     }
 
     /** Called by the state machine before each apply: the index of the entry about to change us. */
@@ -166,10 +168,21 @@ public final class Metadata {
     /** A node left the cluster: forget its address and stop counting it as a holder of anything. */
     Outcome removeNode(String id) {
         nodes.remove(id);
+        leaving.remove(id);
         for (BlobRecord b : List.copyOf(blobs.values())) {
             if (b.holders().contains(id)) {
                 dropHolder(b.digest(), id);
             }
+        }
+        return Outcome.ok();
+    }
+
+    /** Marks a node as leaving (or no longer leaving, when a removal is abandoned). */
+    Outcome markLeaving(String id, boolean isLeaving) {
+        if (isLeaving) {
+            leaving.add(id);
+        } else {
+            leaving.remove(id);
         }
         return Outcome.ok();
     }
@@ -288,6 +301,10 @@ public final class Metadata {
             }
         }
         return new BlobList(found);
+    }
+
+    public List<String> leavingNodes() {
+        return List.copyOf(leaving);
     }
 
     public Optional<Lease> lease(String name) {
@@ -432,7 +449,7 @@ public final class Metadata {
     public void writeSnapshot(OutputStream out) throws IOException {
         Json.MAPPER.writer().without(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET)
                 .writeValue(out, new Image(repositories, blobs, nodes, List.copyOf(uploads.values()),
-                        touched, leases.all(), leases.clock()));
+                        touched, leases.all(), leases.clock(), leaving));
         out.flush();
     }
 
@@ -449,6 +466,9 @@ public final class Metadata {
             touched.putAll(image.touched());
         }
         leases.restore(image.leases(), image.clock());
+        if (image.leaving() != null) {
+            leaving.addAll(image.leaving());
+        }
     }
 
     public void clear() {
@@ -458,6 +478,7 @@ public final class Metadata {
         uploads.clear();
         touched.clear();
         leases.restore(null, 0);
+        leaving.clear();
     }
 
     private void addHolders(String digest, long size, List<String> holders) {

@@ -27,6 +27,7 @@ import dev.layerfs.imaged.meta.Answers.UploadResult;
         @JsonSubTypes.Type(Query.UnderReplicatedAmong.class),
         @JsonSubTypes.Type(Query.GetLease.class),
         @JsonSubTypes.Type(Query.GetOverview.class),
+        @JsonSubTypes.Type(Query.LeavingNodes.class),
 })
 public sealed interface Query<T> {
 
@@ -189,6 +190,17 @@ public sealed interface Query<T> {
 
         public Class<Answers.Overview> answerType() {
             return Answers.Overview.class;
+        }
+    }
+
+    /** Nodes being removed from the cluster. */
+    record LeavingNodes() implements Query<Answers.NodeIds> {
+        public Answers.NodeIds answer(Metadata m) {
+            return new Answers.NodeIds(m.leavingNodes());
+        }
+
+        public Class<Answers.NodeIds> answerType() {
+            return Answers.NodeIds.class;
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.layerfs.imaged.ops;
 import dev.layerfs.imaged.cluster.ClusterSpec;
 import dev.layerfs.imaged.cluster.MembershipClient;
 import dev.layerfs.imaged.cluster.RaftNode;
+import dev.layerfs.imaged.meta.Command.MarkLeaving;
 import dev.layerfs.imaged.meta.Command.RemoveNode;
 import dev.layerfs.imaged.meta.MetadataService;
 import dev.layerfs.imaged.oci.ErrorCode;
@@ -71,7 +72,13 @@ public final class Membership {
         if (members.size() == 1) {
             throw bad("node " + id + " is the only member; a cluster cannot remove its last node", id);
         }
-        drain(id);
+        meta.submit(new MarkLeaving(id, true));
+        try {
+            drain(id);
+        } catch (RuntimeException e) {
+            meta.submit(new MarkLeaving(id, false));
+            throw e;
+        }
         Map<String, String> next = new TreeMap<>(members);
         next.remove(id);
         LOG.info("removing node {}: configuration {} -> {}", id, members.keySet(), next.keySet());

@@ -105,6 +105,17 @@ public final class Operations implements AutoCloseable {
         return liveness;
     }
 
+    /** Nodes whose copies repairs do not count: silent past the node timeout, or being removed. */
+    public java.util.Set<String> unavailable() {
+        java.util.Set<String> out = new java.util.TreeSet<>(liveness.unavailable());
+        try {
+            meta.read(new Query.LeavingNodes(), ReadMode.LOCAL).ifPresent(l -> out.addAll(l.nodes()));
+        } catch (RuntimeException e) {
+            LOG.debug("node {}: cannot read the leaving nodes: {}", self, e.toString());
+        }
+        return out;
+    }
+
     public ClusterStatus status() {
         return status;
     }

@@ -343,9 +343,12 @@ public final class BlobReplication implements Closeable {
         }
     }
 
+    /** The nodes new copies may go to: every other node except those being removed. */
     private List<NodeRecord> otherNodes() {
+        List<String> leaving = meta.read(new dev.layerfs.imaged.meta.Query.LeavingNodes(), dev.layerfs.imaged.meta.ReadMode.LOCAL)
+                .map(dev.layerfs.imaged.meta.Answers.NodeIds::nodes).orElse(List.of());
         return meta.read(new ListNodes()).orElseThrow().nodes().stream()
-                .filter(n -> !n.id().equals(self))
+                .filter(n -> !n.id().equals(self) && !leaving.contains(n.id()))
                 .toList();
     }
 

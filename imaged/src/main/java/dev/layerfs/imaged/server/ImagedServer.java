@@ -75,7 +75,7 @@ public final class ImagedServer implements AutoCloseable {
         }, "register-node");
         registration.setDaemon(true);
         registration.start();
-        replication.startRepairs(raft::isLeader, config.repairPeriodMillis(), ops.liveness()::unavailable);
+        replication.startRepairs(raft::isLeader, config.repairPeriodMillis(), ops::unavailable);
         ops.start();
     }
 
