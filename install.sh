@@ -2,7 +2,8 @@
 # Installs layerfs + imaged on a Debian 12 host, as root:
 #   1. the system packages the project needs (skipped when already there),
 #   2. a Maven build of the launchers (incremental: quick when nothing changed),
-#   3. the jars under $PREFIX/lib/layerfs and the launchers layerfs and imaged in $PREFIX/bin.
+#   3. the jars under $PREFIX/lib/layerfs, the launchers layerfs and imaged in $PREFIX/bin, and
+#      the LXC templates in $PREFIX/share/layerfs/lxc-configs.
 # Idempotent. PREFIX defaults to /usr/local. SKIP_APT=1 skips step 1.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -40,6 +41,13 @@ rm -rf "$lib.new" && mkdir -p "$lib.new"
 cp cli/target/lib/*.jar "$lib.new/"
 cp cli/target/cli-*.jar "$lib.new/"
 rm -rf "$lib.old" && { [ -d "$lib" ] && mv "$lib" "$lib.old" || true; } && mv "$lib.new" "$lib" && rm -rf "$lib.old"
+
+# Editable copies of the LXC templates; the generator prefers them over the copies in the jar.
+mkdir -p "$PREFIX/share/layerfs"
+rm -rf "$PREFIX/share/layerfs/lxc-configs.new"
+cp -r lxc-configs "$PREFIX/share/layerfs/lxc-configs.new"
+rm -rf "$PREFIX/share/layerfs/lxc-configs"
+mv "$PREFIX/share/layerfs/lxc-configs.new" "$PREFIX/share/layerfs/lxc-configs"
 
 launcher() { # name main-class
   cat > "$PREFIX/bin/$1.tmp" <<SH

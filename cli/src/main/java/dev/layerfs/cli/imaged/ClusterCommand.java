@@ -20,12 +20,15 @@ public final class ClusterCommand {
         @Option(names = "--server", paramLabel = "URL", defaultValue = Servers.DEFAULT, description = "Any node (default: ${DEFAULT-VALUE}).")
         String server;
 
+        @picocli.CommandLine.Mixin
+        RegistryAccessOptions access = new RegistryAccessOptions();
+
         @Option(names = "--json", description = "Print the status as JSON.")
         boolean json;
 
         @Override
         public Integer call() {
-            JsonNode s = new OpsApi(server).call("GET", "/cluster/status", Duration.ofSeconds(30));
+            JsonNode s = new OpsApi(server, access).call("GET", "/cluster/status", Duration.ofSeconds(30));
             if (json) {
                 System.out.println(s.toPrettyString());
                 return 0;
@@ -57,6 +60,9 @@ public final class ClusterCommand {
         @Option(names = "--server", paramLabel = "URL", defaultValue = Servers.DEFAULT, description = "Any member (default: ${DEFAULT-VALUE}).")
         String server;
 
+        @picocli.CommandLine.Mixin
+        RegistryAccessOptions access = new RegistryAccessOptions();
+
         @Parameters(paramLabel = "ID=HOST:PORT", description = "The new node's id and Raft address.")
         String node;
 
@@ -66,7 +72,7 @@ public final class ClusterCommand {
             if (eq <= 0 || eq == node.length() - 1) {
                 throw new UserError("node '" + node + "' is not ID=HOST:PORT");
             }
-            JsonNode r = new OpsApi(server).call("POST", "/cluster/members?id=" + OpsApi.q(node.substring(0, eq))
+            JsonNode r = new OpsApi(server, access).call("POST", "/cluster/members?id=" + OpsApi.q(node.substring(0, eq))
                     + "&address=" + OpsApi.q(node.substring(eq + 1)), Duration.ofMinutes(5));
             System.out.println("members: " + r.get("members"));
             return 0;
@@ -80,12 +86,15 @@ public final class ClusterCommand {
         @Option(names = "--server", paramLabel = "URL", defaultValue = Servers.DEFAULT, description = "Any member (default: ${DEFAULT-VALUE}).")
         String server;
 
+        @picocli.CommandLine.Mixin
+        RegistryAccessOptions access = new RegistryAccessOptions();
+
         @Parameters(paramLabel = "ID", description = "The node to remove.")
         String id;
 
         @Override
         public Integer call() {
-            JsonNode r = new OpsApi(server).call("DELETE", "/cluster/members/" + OpsApi.q(id), Duration.ofMinutes(15));
+            JsonNode r = new OpsApi(server, access).call("DELETE", "/cluster/members/" + OpsApi.q(id), Duration.ofMinutes(15));
             System.out.println("members: " + r.get("members"));
             return 0;
         }

@@ -21,6 +21,9 @@ public final class LeaseCommand {
         @Option(names = "--server", paramLabel = "URL", defaultValue = Servers.DEFAULT, description = "Any node (default: ${DEFAULT-VALUE}).")
         String server;
 
+        @picocli.CommandLine.Mixin
+        RegistryAccessOptions access = new RegistryAccessOptions();
+
         @Parameters(index = "0", paramLabel = "NAME", description = "The lease name.")
         String name;
 
@@ -46,7 +49,7 @@ public final class LeaseCommand {
         @Override
         public Integer call() throws Exception {
             String who = holder != null ? holder : java.net.InetAddress.getLocalHost().getHostName();
-            print(new OpsApi(server).call("POST", path() + "?holder=" + OpsApi.q(who) + "&ttlMs=" + ttl.toMillis(), Duration.ofSeconds(30)));
+            print(new OpsApi(server, access).call("POST", path() + "?holder=" + OpsApi.q(who) + "&ttlMs=" + ttl.toMillis(), Duration.ofSeconds(30)));
             return 0;
         }
     }
@@ -61,7 +64,7 @@ public final class LeaseCommand {
 
         @Override
         public Integer call() {
-            print(new OpsApi(server).call("PUT", path() + "?token=" + token + "&ttlMs=" + ttl.toMillis(), Duration.ofSeconds(30)));
+            print(new OpsApi(server, access).call("PUT", path() + "?token=" + token + "&ttlMs=" + ttl.toMillis(), Duration.ofSeconds(30)));
             return 0;
         }
     }
@@ -73,7 +76,7 @@ public final class LeaseCommand {
 
         @Override
         public Integer call() {
-            new OpsApi(server).call("DELETE", path() + "?token=" + token, Duration.ofSeconds(30));
+            new OpsApi(server, access).call("DELETE", path() + "?token=" + token, Duration.ofSeconds(30));
             System.out.println("released lease " + name);
             return 0;
         }
@@ -87,7 +90,7 @@ public final class LeaseCommand {
 
         @Override
         public Integer call() {
-            print(new OpsApi(server).call("POST", path() + "/check?token=" + token, Duration.ofSeconds(30)));
+            print(new OpsApi(server, access).call("POST", path() + "/check?token=" + token, Duration.ofSeconds(30)));
             return 0;
         }
     }

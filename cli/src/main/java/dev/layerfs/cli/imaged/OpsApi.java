@@ -20,11 +20,15 @@ import java.time.Duration;
 final class OpsApi {
 
     private final URI base;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
-            .version(HttpClient.Version.HTTP_1_1).build();
+    private final dev.layerfs.imaged.auth.ClientAccess access;
+    private final HttpClient http;
 
-    OpsApi(String server) {
+    OpsApi(String server, RegistryAccessOptions options) {
         this.base = Servers.url(server);
+        this.access = options.access();
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1);
+        access.tls().ifPresent(b::sslContext);
+        this.http = b.build();
     }
 
     static String q(String value) {
@@ -33,8 +37,10 @@ final class OpsApi {
 
     /** Sends a request; {@code pathAndQuery} is already encoded. Returns the JSON answer (null for none). */
     JsonNode call(String method, String pathAndQuery, Duration timeout) {
-        HttpRequest req = HttpRequest.newBuilder(base.resolve(pathAndQuery)).timeout(timeout)
-                .method(method, HttpRequest.BodyPublishers.noBody()).build();
+        HttpRequest.Builder rb = HttpRequest.newBuilder(base.resolve(pathAndQuery)).timeout(timeout)
+                .method(method, HttpRequest.BodyPublishers.noBody());
+        access.token().ifPresent(t -> rb.header("Authorization", "Bearer " + t));
+        HttpRequest req = rb.build();
         HttpResponse<byte[]> resp;
         try {
             resp = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
@@ -55,6 +61,10 @@ final class OpsApi {
         if (resp.statusCode() >= 400) {
             String message = body != null && body.has("errors") ? body.get("errors").get(0).path("message").asText()
                     : "HTTP " + resp.statusCode();
+            if (resp.statusCode() == 401) {
+                throw new UserError(base + " refused access: " + message + " (give a token with --token-file FILE or $"
+                        + dev.layerfs.imaged.auth.ClientAccess.TOKEN_ENV + ")");
+            }
             if (resp.statusCode() < 500) {
                 throw new UserError(message);
             }

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -68,14 +69,31 @@ public final class ContainerWriter {
         }
     }
 
-    public void create(ContainerDir container, Contents contents) {
-        Path lxcpath = container.lxcpath();
-        if (!Files.isDirectory(lxcpath)) {
-            throw new UserError("lxcpath " + lxcpath + " is not a directory");
+    /**
+     * Fails now for what would make {@link #create} fail, so that a command can check before a
+     * long pull: a name taken, an lxcpath that is not a directory we can write in.
+     */
+    public static void checkCanCreate(ContainerDir container) {
+        checkFree(container);
+        try {
+            Files.delete(Files.createTempDirectory(container.lxcpath(), "." + container.name() + ".probe-"));
+        } catch (IOException e) {
+            throw new UserError("cannot write in lxcpath " + container.lxcpath() + ": " + reason(e), e);
+        }
+    }
+
+    private static void checkFree(ContainerDir container) {
+        if (!Files.isDirectory(container.lxcpath())) {
+            throw new UserError("lxcpath " + container.lxcpath() + " is not a directory");
         }
         if (Files.exists(container.dir())) {
-            throw new UserError("container " + container.name() + " already exists in " + lxcpath);
+            throw new UserError("container " + container.name() + " already exists in " + container.lxcpath());
         }
+    }
+
+    public void create(ContainerDir container, Contents contents) {
+        Path lxcpath = container.lxcpath();
+        checkFree(container);
         Map<String, String> values = Map.of(
                 "NAME", container.name().value(),
                 "DIR", container.dir().toString(),
@@ -142,9 +160,13 @@ public final class ContainerWriter {
         }
     }
 
+    /** Why, without the temporary file names the user never asked for. */
     private static String reason(Exception e) {
         if (e instanceof AccessDeniedException) {
             return "permission denied";
+        }
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason();
         }
         return e.getMessage() != null ? e.getMessage() : e.toString();
     }

@@ -117,11 +117,13 @@ class ContainerWriterTest {
     void unwritableLxcpathIsRefusedWithNothingCreated() throws Exception {
         ContainerWriter.Contents contents = union();
         // Root may write anywhere a mode allows; an immutable directory stops even root.
-        assumeTrue(run("chattr", "+i", lxcpath.toString()) == 0, "chattr +i does not work on " + lxcpath + ": cannot make an unwritable directory for root");
+        assumeTrue(run("chattr", "+i", lxcpath.toString()) == 0, "SKIPPED: chattr +i does not work on " + lxcpath + ": cannot make a directory root may not write in");
         try {
             UserError e = assertThrows(UserError.class,
                     () -> writer(new TemplateStore(Optional.empty())).create(new ContainerDir(lxcpath, new ContainerName("c1")), contents));
             assertTrue(e.getMessage().startsWith("cannot write in lxcpath " + lxcpath + ": "), e.getMessage());
+            UserError early = assertThrows(UserError.class, () -> ContainerWriter.checkCanCreate(new ContainerDir(lxcpath, new ContainerName("c1"))));
+            assertEquals(e.getMessage(), early.getMessage(), "the check before a pull says the same");
             assertEquals(List.of(), entries(lxcpath));
         } finally {
             run("chattr", "-i", lxcpath.toString());

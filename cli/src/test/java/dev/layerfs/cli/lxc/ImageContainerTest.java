@@ -147,6 +147,20 @@ class ImageContainerTest {
                 "no image was pushed");
     }
 
+    @Test
+    void unwritableLxcpathIsRefusedBeforeAnythingIsPulled() throws IOException {
+        assumeTrue(Host.run("chattr", "+i", lxcpath.toString()).exit() == 0, "SKIPPED: chattr +i does not work on " + lxcpath + ": cannot make a directory root may not write in");
+        try {
+            Host.Run unwritable = imaged("lxc", "create", "x", "--image", "busybox:1", "--server", registry.url().toString(),
+                    "-P", lxcpath.toString(), "--store", store.toString());
+            assertEquals(2, unwritable.exit(), unwritable.output());
+            assertTrue(unwritable.output().startsWith("imaged: cannot write in lxcpath " + lxcpath + ": "), unwritable.output());
+            assertFalse(Files.exists(store), "refused before pulling anything");
+        } finally {
+            Host.run("chattr", "-i", lxcpath.toString());
+        }
+    }
+
     /** The image layers of a container's union, top first, from its layerfs.options. */
     private List<String> layerBranches(String name) throws IOException {
         String options = Files.readString(lxcpath.resolve(name).resolve("layerfs.options")).strip();

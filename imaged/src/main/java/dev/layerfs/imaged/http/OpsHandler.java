@@ -11,7 +11,6 @@ import dev.layerfs.imaged.oci.RegistryException;
 import dev.layerfs.imaged.ops.Operations;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -34,11 +33,13 @@ final class OpsHandler {
     private static final Pattern LEASE = Pattern.compile("/leases/([A-Za-z0-9][A-Za-z0-9_.:-]{0,127})(/check)?");
 
     private final Operations ops;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
-            .version(HttpClient.Version.HTTP_1_1).build();
+    private final dev.layerfs.imaged.auth.PeerAccess peers;
+    private final HttpClient http;
 
-    OpsHandler(Operations ops) {
+    OpsHandler(Operations ops, dev.layerfs.imaged.auth.PeerAccess peers) {
         this.ops = ops;
+        this.peers = peers;
+        this.http = peers.httpClient().connectTimeout(Duration.ofSeconds(2)).version(HttpClient.Version.HTTP_1_1).build();
     }
 
     static boolean handles(String path) {
@@ -88,9 +89,9 @@ final class OpsHandler {
                     .orElseThrow().nodes().stream().filter(n -> n.id().equals(leader)).findFirst();
             if (node.isPresent()) {
                 try {
-                    HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create("http://" + node.get().httpAddress()
-                            + "/cluster/status?local=true")).timeout(Duration.ofSeconds(5)).GET().build(),
-                            HttpResponse.BodyHandlers.ofByteArray());
+                    HttpRequest req = peers.sign(HttpRequest.newBuilder(peers.uri(node.get().httpAddress(), "/cluster/status?local=true"))
+                            .timeout(Duration.ofSeconds(5)).GET()).build();
+                    HttpResponse<byte[]> r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
                     if (r.statusCode() == 200) {
                         ex.sendBytes(200, "application/json", r.body());
                         return;

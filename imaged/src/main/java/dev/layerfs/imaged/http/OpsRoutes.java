@@ -15,10 +15,10 @@ public final class OpsRoutes extends Handler.Wrapper {
     private final Operations ops;
     private final OpsHandler handler;
 
-    public OpsRoutes(Operations ops, Handler registry) {
+    public OpsRoutes(Operations ops, dev.layerfs.imaged.auth.PeerAccess peers, Handler registry) {
         super(registry);
         this.ops = ops;
-        this.handler = new OpsHandler(ops);
+        this.handler = new OpsHandler(ops, peers);
     }
 
     @Override

@@ -1,9 +1,11 @@
 package dev.layerfs.imaged.server;
 
+import dev.layerfs.imaged.auth.ServerSecurity;
 import dev.layerfs.imaged.blob.BlobStore;
 import dev.layerfs.imaged.blob.Uploads;
 import dev.layerfs.imaged.cluster.RaftMetadataClient;
 import dev.layerfs.imaged.cluster.RaftNode;
+import dev.layerfs.imaged.http.AccessHandler;
 import dev.layerfs.imaged.http.HttpServer;
 import dev.layerfs.imaged.http.RegistryHandler;
 import dev.layerfs.imaged.meta.Command.RegisterNode;
@@ -30,6 +32,7 @@ public final class ImagedServer implements AutoCloseable {
     static final Duration ABANDONED_UPLOAD = Duration.ofDays(7);
 
     private final ServerConfig config;
+    private final ServerSecurity security;
     private final dev.layerfs.imaged.ops.OpsConfig opsConfig;
     private dev.layerfs.imaged.ops.Operations ops;
     private RaftNode raft;
@@ -39,11 +42,18 @@ public final class ImagedServer implements AutoCloseable {
     private Thread registration;
 
     public ImagedServer(ServerConfig config) {
-        this(config, dev.layerfs.imaged.ops.OpsConfig.DEFAULT);
+        this(config, ServerSecurity.NONE);
     }
 
-    public ImagedServer(ServerConfig config, dev.layerfs.imaged.ops.OpsConfig opsConfig) {
+    /** With access control: tokens, TLS, and how to reach peers (see {@link ServerSecurity}). */
+    public ImagedServer(ServerConfig config, ServerSecurity security) {
+        this(config, security, dev.layerfs.imaged.ops.OpsConfig.DEFAULT);
+    }
+
+    /** With operations settings too: node timeout, garbage collection, joining (see {@link dev.layerfs.imaged.ops.OpsConfig}). */
+    public ImagedServer(ServerConfig config, ServerSecurity security, dev.layerfs.imaged.ops.OpsConfig opsConfig) {
         this.config = config;
+        this.security = security;
         this.opsConfig = opsConfig;
     }
 
@@ -60,14 +70,16 @@ public final class ImagedServer implements AutoCloseable {
         raft.start();
         meta = new RaftMetadataClient(raft);
         replication = new BlobReplication(self, config.cluster().size(), config.effectiveReplicationFactor(),
-                meta, store, new PeerBlobClient());
+                meta, store, new PeerBlobClient(security.peers()));
         Registry registry = new Registry(meta, store, uploads, replication);
+        RegistryHandler routes = new RegistryHandler(self, registry, store, meta, this::status, security.peers());
         ops = new dev.layerfs.imaged.ops.Operations(self, opsConfig, raft, meta, store, replication);
-        http = new HttpServer(config.listen(), new dev.layerfs.imaged.http.OpsRoutes(ops,
-                new RegistryHandler(self, registry, store, meta, this::status)));
+        http = new HttpServer(config.listen(), new AccessHandler(security.policy(),
+                new dev.layerfs.imaged.http.OpsRoutes(ops, security.peers(), routes)), security.tls());
         http.start();
-        LOG.info("node {}: registry API on http://{}:{}, data in {}, replication factor {}", self,
-                config.listen().getHostString(), http.port(), data, replication.factor());
+        LOG.info("node {}: registry API on {}://{}:{}, data in {}, replication factor {}", self,
+                security.tls().isPresent() ? "https" : "http", config.listen().getHostString(), http.port(), data, replication.factor());
+        security.warnings(config.listen()).forEach(w -> LOG.warn("node {}: {}", self, w));
         registration = new Thread(() -> {
             if (register()) {
                 reconcile();
