@@ -241,6 +241,12 @@ public final class Metadata {
         TreeSet<String> referenced = new TreeSet<>();
         for (Map.Entry<String, Repository> e : repositories.entrySet()) {
             Repository repo = e.getValue();
+            Map<String, List<String>> referrersOf = new TreeMap<>();
+            for (ManifestRecord m : repo.manifests().values()) {
+                if (m.subject() != null) {
+                    referrersOf.computeIfAbsent(m.subject(), k -> new ArrayList<>()).add(m.digest());
+                }
+            }
             TreeSet<String> kept = new TreeSet<>();
             java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>();
             for (Map.Entry<String, ManifestRecord> m : repo.manifests().entrySet()) {
@@ -259,11 +265,7 @@ public final class Metadata {
                         todo.add(ref);
                     }
                 }
-                for (ManifestRecord m : repo.manifests().values()) {
-                    if (d.equals(m.subject())) {
-                        todo.add(m.digest());
-                    }
-                }
+                todo.addAll(referrersOf.getOrDefault(d, List.of()));
             }
             for (ManifestRecord m : repo.manifests().values()) {
                 if (kept.contains(m.digest())) {

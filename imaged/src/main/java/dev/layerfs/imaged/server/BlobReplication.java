@@ -47,6 +47,7 @@ public final class BlobReplication implements Closeable {
     private final String self;
     private final int clusterSize;
     private final int configuredFactor;
+    private volatile java.util.function.IntSupplier members;
     private final java.util.concurrent.atomic.AtomicInteger copying = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.ConcurrentHashMap<String, Long> verified = new java.util.concurrent.ConcurrentHashMap<>();
     private final MetadataService meta;
@@ -73,14 +74,19 @@ public final class BlobReplication implements Closeable {
         return Math.max(1, Math.min(configuredFactor, members));
     }
 
-    /** Registered nodes (the cluster grows and shrinks), or the configured size before any registered. */
+    /**
+     * Follow the Raft configuration's size (members are added and removed) instead of the size
+     * given at start: the ack majority and the factor are computed from it.
+     */
+    public void followMembership(java.util.function.IntSupplier members) {
+        this.members = members;
+    }
+
+    /** The current number of Raft members, or the configured size when not known (yet). */
     private int clusterSize() {
-        try {
-            int registered = meta.read(new ListNodes(), dev.layerfs.imaged.meta.ReadMode.LOCAL).orElseThrow().nodes().size();
-            return registered > 0 ? registered : clusterSize;
-        } catch (RuntimeException e) {
-            return clusterSize;
-        }
+        java.util.function.IntSupplier m = members;
+        int n = m == null ? 0 : m.getAsInt();
+        return n > 0 ? n : clusterSize;
     }
 
     /** Copies to other nodes running right now (acks, repairs, fetches). */

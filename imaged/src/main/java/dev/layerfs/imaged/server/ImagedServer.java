@@ -71,6 +71,7 @@ public final class ImagedServer implements AutoCloseable {
         meta = new RaftMetadataClient(raft);
         replication = new BlobReplication(self, config.cluster().size(), config.effectiveReplicationFactor(),
                 meta, store, new PeerBlobClient(security.peers()));
+        replication.followMembership(() -> raft.view().members().size());
         Registry registry = new Registry(meta, store, uploads, replication);
         RegistryHandler routes = new RegistryHandler(self, registry, store, meta, this::status, security.peers());
         ops = new dev.layerfs.imaged.ops.Operations(self, opsConfig, raft, meta, store, replication);

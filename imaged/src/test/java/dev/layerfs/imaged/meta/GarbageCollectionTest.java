@@ -110,4 +110,21 @@ class GarbageCollectionTest {
         restored.readSnapshot(new ByteArrayInputStream(out.toByteArray()));
         assertTrue(restored.gcPlan(10 * HOUR + 1000, HOUR, false).blobs().isEmpty(), "the stray was re-pushed a second ago");
     }
+
+    @Test
+    void aReferrerOfAKeptManifestIsKeptWithItsBlobsAndAReferrerOfACollectedOneGoes() {
+        history();
+        String sig = "sha256:" + "5".repeat(64);
+        String sigOfOld = "sha256:" + "6".repeat(64);
+        apply(new PutManifest("app", null, new ManifestRecord(sig, "application/vnd.oci.image.manifest.v1+json",
+                "{}".getBytes(StandardCharsets.UTF_8), List.of(CONFIG, STRAY), M2, "application/signature"), 0));
+        apply(new PutManifest("app", null, new ManifestRecord(sigOfOld, "application/vnd.oci.image.manifest.v1+json",
+                "{ }".getBytes(StandardCharsets.UTF_8), List.of(CONFIG), M1, "application/signature"), 0));
+
+        GcResult r = collect(10 * HOUR, true);
+
+        assertEquals(List.of(M1, sigOfOld), digests(r.manifests()).stream().sorted().toList());
+        assertTrue(meta.manifest("app", sig).isPresent(), "the signature of the tagged manifest stays");
+        assertTrue(meta.blob(STRAY).isPresent(), "and so does the blob it references");
+    }
 }
