@@ -43,6 +43,7 @@ public final class LayerFuse extends FuseStubFS {
     public LayerFuse(UnionFs union) {
         this.union = union;
         this.probes = new XattrProbes(union);
+        OperationFlags.set(fuseOperations);
     }
 
     /** Mounts and serves until unmounted (blocking), with libfuse's multithreaded loop. */
@@ -327,7 +328,7 @@ public final class LayerFuse extends FuseStubFS {
             byte[] v = new byte[(int) size];
             value.get(0, v, 0, v.length);
             union.setxattr(p(path), name, v, flags);
-            probes.forget(path);
+            probes.forget(); // every name of the file: a hard link's other names see the change too
             return 0;
         });
     }
@@ -336,7 +337,7 @@ public final class LayerFuse extends FuseStubFS {
     public int removexattr(String path, String name) {
         return call("removexattr", path, () -> {
             union.removexattr(p(path), name);
-            probes.forget(path);
+            probes.forget(); // every name of the file, as for setxattr
             return 0;
         });
     }

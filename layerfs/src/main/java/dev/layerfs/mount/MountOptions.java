@@ -15,6 +15,9 @@ import java.util.List;
  * only {@value #DEFAULT_ATTR_TIMEOUT} s: libfuse's high-level API shows hard links as separate
  * kernel inodes, and a change through one name is seen through the others after that delay.
  * Page cache: {@code auto_cache} keeps cached pages across opens unless size or mtime changed.
+ * No {@code hard_remove}: libfuse 2 then cannot answer fstat on an open file removed by name
+ * (the kernel asks by inode, without the handle), so a removed open file lives on under
+ * libfuse's {@code .fuse_hidden…} name until its last close instead.
  */
 public record MountOptions(BranchStack branches, double entryTimeout, double attrTimeout,
                            double negativeTimeout, List<String> passThrough) {

@@ -166,7 +166,7 @@ public final class CopyUp {
             // the union's directory did not change, so neither does its modification time
             Fs.utimens(upperParent, ".", new long[] {parentBefore.atimeSec(), parentBefore.atimeNsec(),
                     parentBefore.mtimeSec(), parentBefore.mtimeNsec()});
-            inodes.alias(e.branch(), st, Fs.stat(upperParent, name));
+            inodes.copiedUp(e.branch(), st, Fs.stat(upperParent, name));
             LOG.debug("copied up {} from branch {}", path, branches.stack().get(e.branch()).dir());
         } catch (ErrnoException ex) {
             LOG.warn("copy-up of {} from {} failed: {}", path, branches.stack().get(e.branch()).dir(), ex.toString());

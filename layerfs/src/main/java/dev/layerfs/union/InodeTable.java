@@ -32,8 +32,20 @@ public final class InodeTable {
         return n != null ? n : numbers.computeIfAbsent(k, x -> next.getAndIncrement());
     }
 
-    /** Records that {@code upper} (in branch 0) is the copied-up {@code lower} (in {@code lowerBranch}). */
-    public void alias(int lowerBranch, Stat lower, Stat upper) {
+    /**
+     * Records that {@code upper} (in branch 0) is the copied-up {@code lower}: the copy keeps the
+     * number. If the lower file has other names, they are a different file from now on (the
+     * copy-up broke the hard link), so they get a number of their own.
+     */
+    public void copiedUp(int lowerBranch, Stat lower, Stat upper) {
         numbers.put(new Key(0, upper.ino()), inode(lowerBranch, lower));
+        if (lower.nlink() > 1 && !lower.isDirectory()) {
+            numbers.put(new Key(lowerBranch, lower.ino()), next.getAndIncrement());
+        }
+    }
+
+    /** The writable branch's inode {@code ino} is gone (its last name removed): a file reusing it is a new file. */
+    public void removed(long ino) {
+        numbers.remove(new Key(0, ino));
     }
 }

@@ -131,7 +131,8 @@ final class NewEntries {
         }
     }
 
-    void link(UnionPath from, UnionPath to) throws ErrnoException {
+    /** Links {@code to} to {@code from}; returns the file's status after the link. */
+    Stat link(UnionPath from, UnionPath to) throws ErrnoException {
         checkName(to);
         int fromParent = copyUp.upperEntry(from);
         try {
@@ -139,6 +140,7 @@ final class NewEntries {
             try (PathLocks.Held held = locks.lock(from, to)) {
                 Fs.link(fromParent, from.name(), toParent, to.name());
                 Whiteouts.remove(toParent, to.name());
+                return Fs.stat(toParent, to.name());
             } finally {
                 Fs.close(toParent);
             }

@@ -15,12 +15,14 @@ final class Removal {
     private final Lookup lookup;
     private final CopyUp copyUp;
     private final PathLocks locks;
+    private final InodeTable inodes;
 
-    Removal(Lookup lookup, CopyUp copyUp, PathLocks locks) {
+    Removal(Lookup lookup, CopyUp copyUp, PathLocks locks, InodeTable inodes) {
         this.branches = lookup.branches();
         this.lookup = lookup;
         this.copyUp = copyUp;
         this.locks = locks;
+        this.inodes = inodes;
     }
 
     void unlink(UnionPath path) throws ErrnoException {
@@ -41,6 +43,9 @@ final class Removal {
             }
             if (e.inUpper()) {
                 Fs.unlink(parent, path.name());
+                if (e.stat().nlink() == 1) {
+                    inodes.removed(e.stat().ino());
+                }
             }
         } finally {
             Fs.close(parent);
@@ -71,6 +76,7 @@ final class Removal {
             if (e.inUpper()) {
                 Whiteouts.clearMarkers(parent, path.name());
                 Fs.rmdir(parent, path.name());
+                inodes.removed(e.stat().ino());
             }
         } finally {
             Fs.close(parent);

@@ -3,6 +3,7 @@ package dev.layerfs.union;
 import dev.layerfs.sys.Errno;
 import dev.layerfs.sys.ErrnoException;
 import dev.layerfs.sys.Fs;
+import dev.layerfs.sys.Stat;
 
 /**
  * rename. A file is copied up, then renamed within the writable branch; its old name gets a
@@ -17,12 +18,14 @@ final class Rename {
     private final Lookup lookup;
     private final CopyUp copyUp;
     private final PathLocks locks;
+    private final InodeTable inodes;
 
-    Rename(Lookup lookup, CopyUp copyUp, PathLocks locks) {
+    Rename(Lookup lookup, CopyUp copyUp, PathLocks locks, InodeTable inodes) {
         this.branches = lookup.branches();
         this.lookup = lookup;
         this.copyUp = copyUp;
         this.locks = locks;
+        this.inodes = inodes;
     }
 
     void rename(UnionPath from, UnionPath to) throws ErrnoException {
@@ -32,10 +35,23 @@ final class Rename {
         try (DirView view = lookup.openDir(from.parent())) {
             source = lookup.entry(view, from);
         }
+        if (sameFile(source, to)) {
+            return; // POSIX: renaming a name onto another name of the same file does nothing
+        }
         if (source.stat().isDirectory()) {
             renameDirectory(from, to);
         } else {
             renameFile(from, to);
+        }
+    }
+
+    private boolean sameFile(Entry source, UnionPath to) throws ErrnoException {
+        try (DirView view = lookup.openDir(to.parent())) {
+            var target = lookup.find(view, to.name());
+            return target.isPresent() && target.get().branch() == source.branch()
+                    && target.get().stat().ino() == source.stat().ino();
+        } catch (ErrnoException e) {
+            return false; // the target's directory is missing: rename itself reports that
         }
     }
 
@@ -52,11 +68,19 @@ final class Rename {
                     }
                     lowerHolds = lookup.lowerHolds(view, e, from.name());
                 }
+                Stat moving = Fs.stat(fromParent, from.name());
+                Stat replaced = Fs.statOrNull(toParent, to.name());
+                if (replaced != null && replaced.ino() == moving.ino()) {
+                    return; // became one file by a copy-up and link meanwhile: still a no-op
+                }
                 if (lowerHolds) {
                     Whiteouts.create(fromParent, from.name());
                 }
                 Fs.rename(fromParent, from.name(), toParent, to.name());
                 Whiteouts.remove(toParent, to.name());
+                if (replaced != null && replaced.nlink() == 1) {
+                    inodes.removed(replaced.ino());
+                }
             } finally {
                 Fs.close(toParent);
             }
@@ -80,6 +104,7 @@ final class Rename {
                     fromLowerHolds = lookup.lowerHolds(view, lookup.entry(view, from), from.name());
                 }
                 boolean toLowerHolds = false;
+                long replacedIno = -1;
                 try (DirView view = lookup.openDir(to.parent())) {
                     var target = lookup.find(view, to.name());
                     if (target.isPresent()) {
@@ -94,11 +119,13 @@ final class Rename {
                         toLowerHolds = lookup.lowerHolds(view, target.get(), to.name());
                         if (target.get().inUpper()) {
                             Whiteouts.clearMarkers(toParent, to.name());
+                            replacedIno = target.get().stat().ino();
                         }
                     } else {
                         toLowerHolds = Whiteouts.exists(toParent, to.name());
                     }
                 }
+                Stat moving = Fs.stat(fromParent, from.name());
                 if (toLowerHolds) {
                     Whiteouts.makeOpaque(fromParent, from.name());
                 }
@@ -107,6 +134,14 @@ final class Rename {
                 }
                 Fs.rename(fromParent, from.name(), toParent, to.name());
                 Whiteouts.remove(toParent, to.name());
+                if (toLowerHolds) {
+                    // the opaque marker is bookkeeping: the directory itself did not change
+                    Fs.utimens(toParent, to.name(), new long[] {moving.atimeSec(), moving.atimeNsec(),
+                            moving.mtimeSec(), moving.mtimeNsec()});
+                }
+                if (replacedIno >= 0) {
+                    inodes.removed(replacedIno);
+                }
             } finally {
                 Fs.close(toParent);
             }

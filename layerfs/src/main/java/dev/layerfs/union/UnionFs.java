@@ -23,6 +23,8 @@ public final class UnionFs implements AutoCloseable {
     private final InodeTable inodes = new InodeTable();
     private final PathLocks locks = new PathLocks();
     private final OpenFiles files = new OpenFiles();
+    /** Writable-branch inodes seen with more than one name during this mount (see {@link OpenFile}). */
+    private final java.util.Set<Long> everLinked = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final CopyUp copyUp;
     private final NewEntries newEntries;
     private final Removal removal;
@@ -44,8 +46,8 @@ public final class UnionFs implements AutoCloseable {
         this.workDir = work;
         this.copyUp = new CopyUp(lookup, inodes, locks, work);
         this.newEntries = new NewEntries(copyUp, locks, files, work);
-        this.removal = new Removal(lookup, copyUp, locks);
-        this.rename = new Rename(lookup, copyUp, locks);
+        this.removal = new Removal(lookup, copyUp, locks, inodes);
+        this.rename = new Rename(lookup, copyUp, locks, inodes);
         inodes.inode(0, Fs.stat(branches.root(0), ".")); // the root is inode 1
     }
 
@@ -59,7 +61,19 @@ public final class UnionFs implements AutoCloseable {
     public Stat getattr(UnionPath path) throws ErrnoException {
         try (DirView parent = lookup.openDir(path.parent())) {
             Entry e = lookup.entry(parent, path);
+            noteLinks(e.branch(), e.stat());
             return withInode(e.branch(), e.stat());
+        }
+    }
+
+    /**
+     * Remembers writable-branch files with several names: the kernel may hold a stale size for
+     * one name after a write through another, even once the other is removed, so such a file
+     * is opened with direct I/O for the rest of the mount.
+     */
+    private void noteLinks(int branch, Stat st) {
+        if (branch == 0 && st.nlink() > 1 && st.isRegular()) {
+            everLinked.add(st.ino());
         }
     }
 
@@ -125,7 +139,8 @@ public final class UnionFs implements AutoCloseable {
         }
         try {
             Stat st = Fs.fstat(fd);
-            return new OpenFile(fd, branch, path, st.isRegular() && st.nlink() > 1);
+            noteLinks(branch, st);
+            return new OpenFile(fd, branch, path, st.isRegular() && everLinked.contains(st.ino()));
         } catch (ErrnoException e) {
             Fs.close(fd);
             throw e;
@@ -289,7 +304,7 @@ public final class UnionFs implements AutoCloseable {
     }
 
     public void link(UnionPath from, UnionPath to) throws ErrnoException {
-        newEntries.link(from, to);
+        noteLinks(0, newEntries.link(from, to));
     }
 
     public void unlink(UnionPath path) throws ErrnoException {

@@ -57,4 +57,13 @@ class XattrProbesTest extends UnionCase {
                 .contains("security.capability=" + CAP_NET_RAW));
         assertEquals("ping", Tree.read(m("bin/plain")));
     }
+
+    @Test
+    void anAttributeSetThroughOneNameOfAHardLinkShowsThroughTheOther() throws Exception {
+        java.nio.file.Files.createLink(m("bin/other"), m("bin/plain"));
+        assertTrue(Cmd.run("getfattr", "-n", "security.capability", m("bin/other").toString()).exit() != 0);
+        Cmd.ok("setfattr", "-n", "security.capability", "-v", CAP_NET_RAW, m("bin/plain").toString());
+        assertTrue(Cmd.ok("getfattr", "-d", "-m", "security", "-e", "hex", m("bin/other").toString())
+                .contains("security.capability=" + CAP_NET_RAW), "the kernel asks this before exec: it must not be stale");
+    }
 }

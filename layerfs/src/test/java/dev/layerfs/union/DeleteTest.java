@@ -135,4 +135,25 @@ class DeleteTest extends UnionCase {
         assertFalse(ls(m("dir")).stream().anyMatch(n -> n.startsWith(".fuse_hidden")), "libfuse's hidden name goes at close");
         assertTrue(Files.exists(base.resolve("dir/lower")));
     }
+
+    @Test
+    void anOpenFileRemovedByNameStaysUsableAndLeavesNothingAfterClose() throws Exception {
+        Files.writeString(m("dir/mine"), "upper content");
+        try (var ch = java.nio.channels.FileChannel.open(m("dir/mine"), java.nio.file.StandardOpenOption.READ,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            Files.delete(m("dir/mine"));
+            assertFalse(Files.exists(m("dir/mine")));
+            ch.write(java.nio.ByteBuffer.wrap("more".getBytes()), 13);
+            var b = java.nio.ByteBuffer.allocate(64);
+            ch.read(b, 0);
+            assertEquals("upper contentmore", new String(b.array(), 0, b.position()));
+            Thread.sleep(1100); // past attr_timeout: fstat must reach the daemon and still work
+            assertEquals(17, ch.size(), "fstat of the removed file");
+        }
+        long deadline = System.nanoTime() + 5_000_000_000L; // the kernel sends the release asynchronously
+        while (ls(up.resolve("dir")).size() != 2 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(List.of("shadowed", "upper-only"), ls(up.resolve("dir")), "nothing left in the branch");
+    }
 }

@@ -111,4 +111,26 @@ class RenameTest extends UnionCase {
         assertEquals(List.of("top", "y"), ls(m("tree/x")));
         assertEquals("t", Tree.read(up.resolve("tree/x/top")));
     }
+
+    private static final java.nio.file.attribute.FileTime OLD = java.nio.file.attribute.FileTime.fromMillis(1_200_000_000_000L);
+
+    @Test
+    void renamingOntoAnotherNameOfTheSameFileChangesNothing() throws Exception {
+        Files.createLink(m("a/twin"), m("a/file")); // copies a/file up; both names are one upper file
+        Files.setLastModifiedTime(m("a"), OLD);
+        Files.move(m("a/file"), m("a/twin"), StandardCopyOption.ATOMIC_MOVE);
+        assertEquals(List.of("file", "target", "twin"), ls(m("a")), "POSIX: both names stay");
+        assertEquals(OLD, Files.getLastModifiedTime(m("a")));
+        assertFalse(Files.exists(up.resolve("a/.wh.file")));
+    }
+
+    @Test
+    void aDirectoryMovedOntoADeletedLowerNameKeepsItsModificationTime() throws Exception {
+        Files.delete(m("a/target"));
+        Files.createDirectory(m("mine"));
+        Files.setLastModifiedTime(m("mine"), OLD);
+        Files.move(m("mine"), m("a/target"), StandardCopyOption.ATOMIC_MOVE);
+        assertEquals(OLD, Files.getLastModifiedTime(m("a/target")), "the opaque marker is not a change of the directory");
+        assertEquals(List.of(), ls(m("a/target")));
+    }
 }

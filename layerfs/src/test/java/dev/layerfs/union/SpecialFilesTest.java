@@ -30,6 +30,8 @@ class SpecialFilesTest extends UnionCase {
         Files.createSymbolicLink(base.resolve("bin/sh"), Path.of("busybox"));
         Files.createSymbolicLink(base.resolve("bin/escape"), Path.of("/etc/passwd"));
         Tree.write(base, "data/shared", "shared");
+        Tree.write(base, "links/a", "one file");
+        Files.createLink(base.resolve("links/b"), base.resolve("links/a"));
     }
 
     @Test
@@ -172,5 +174,43 @@ class SpecialFilesTest extends UnionCase {
             String[] f = line.trim().split("\\s+", 2);
             assertEquals(Cmd.ok("stat", "-c", "%i", m("bin/" + f[1]).toString()), f[0], line);
         }
+    }
+
+    @Test
+    void copyUpBreaksALowerHardLinkAndTheNamesThenReportTwoInodeNumbers() throws Exception {
+        assertEquals(Files.getAttribute(m("links/a"), "unix:ino"), Files.getAttribute(m("links/b"), "unix:ino"));
+        Files.writeString(m("links/a"), "changed");
+        assertEquals("one file", Tree.read(m("links/b")), "the other name keeps the lower content");
+        assertNotEquals(Files.getAttribute(m("links/a"), "unix:ino"), Files.getAttribute(m("links/b"), "unix:ino"));
+    }
+
+    @Test
+    void aNewFileReusingAFreedUpperInodeGetsANumberOfItsOwn() throws Exception {
+        Files.writeString(m("links/a"), "copied up"); // the copy takes the lower file's number
+        long copied = (Long) Files.getAttribute(m("links/a"), "unix:ino");
+        Files.delete(m("links/a"));
+        java.util.Set<Object> seen = new java.util.HashSet<>();
+        for (int i = 0; i < 20; i++) { // the branch file system may hand the freed inode to one of these
+            Files.writeString(m("links/new" + i), "n");
+            seen.add(Files.getAttribute(m("links/new" + i), "unix:ino"));
+        }
+        assertFalse(seen.contains(copied), "a new file reports the number of the removed copy");
+        assertFalse(seen.contains(Files.getAttribute(m("links/b"), "unix:ino")));
+    }
+
+    @Test
+    void dataWrittenThroughARemovedNameIsReadThroughTheRemainingName() throws Exception {
+        Files.writeString(m("data/solo"), "first\n");
+        Files.createLink(m("data/other"), m("data/solo"));
+        assertEquals("first\n", Tree.read(m("data/other"))); // the kernel caches data/other's size now
+        try (FileChannel ch = FileChannel.open(m("data/solo"), StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap("tail".getBytes()), 100_000);
+        }
+        Files.delete(m("data/solo"));
+        ByteBuffer got = ByteBuffer.allocate(4);
+        try (FileChannel ch = FileChannel.open(m("data/other"), StandardOpenOption.READ)) {
+            ch.read(got, 100_000);
+        }
+        assertEquals("tail", new String(got.array(), 0, got.position()));
     }
 }
