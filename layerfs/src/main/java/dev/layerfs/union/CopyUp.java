@@ -141,7 +141,7 @@ public final class CopyUp {
     }
 
     /** Copies one entry (not a directory's content) from {@code srcParent} to {@code upperParent}. */
-    private void copy(int srcParent, Entry e, int upperParent, String name, UnionPath path, long keepBytes)
+    void copy(int srcParent, Entry e, int upperParent, String name, UnionPath path, long keepBytes)
             throws ErrnoException {
         Stat st = e.stat();
         String tmp = tempName();

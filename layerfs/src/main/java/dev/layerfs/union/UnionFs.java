@@ -37,6 +37,7 @@ public final class UnionFs implements AutoCloseable {
         int work = -1;
         try {
             if (branches.writable()) {
+                RenameJournal.recover(branches); // before the work directory is emptied
                 work = WorkDir.prepare(branches.upperRoot());
             }
         } catch (ErrnoException e) {

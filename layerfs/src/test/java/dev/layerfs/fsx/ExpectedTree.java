@@ -11,6 +11,7 @@ import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -20,7 +21,8 @@ import java.util.Set;
  * operations as the union, plus the few places where a union rightly differs from one plain
  * directory, each of them documented layerfs (and AUFS/overlayfs) behaviour:
  * <ul>
- * <li>a directory with content in the lower branch cannot be renamed: EXDEV (see {@code UnionFs});
+ * <li>renaming a directory with content in the lower branch copies its whole tree up, which
+ *     breaks lower hard links of the files inside it, as any copy-up does;
  * <li>a copy-up breaks a lower hard link: the copied name becomes a file of its own, the other
  *     names keep the lower file;
  * <li>a name served from the lower branch shows the lower file's link count;
@@ -35,7 +37,7 @@ final class ExpectedTree {
     private final Path lower;
     /** The union's writable branch: only looked at to tell whether a known bug shows in a given case. */
     private final Path upper;
-    /** Union directories that still have a lower-branch level (so renaming them answers EXDEV). */
+    /** Union directories that still have a lower-branch level (so renaming them copies their tree up). */
     private final Set<String> lowerDirs = new HashSet<>();
     /** Non-directories still served, untouched, from the lower branch (no copy-up yet). */
     private final Set<String> lowerResident = new HashSet<>();
@@ -240,6 +242,7 @@ final class ExpectedTree {
             if (refusal.isPresent()) {
                 return Outcome.errno(refusal.get());
             }
+            return renameLowerDir(r, from.get(), to);
         }
         boolean sameFile = !dir && from.isPresent() && to.isPresent() && !from.equals(to) && !lowerResident.contains(from.get())
                 && Files.exists(root.resolve(r.to()), LinkOption.NOFOLLOW_LINKS)
@@ -267,8 +270,27 @@ final class ExpectedTree {
     }
 
     /**
+     * A directory with lower content moves as a whole tree copy-up: every lower file inside is
+     * copied (its lower hard links break), and nothing under the new name is lower any more.
+     */
+    private Outcome renameLowerDir(Op.Rename r, String from, Optional<String> to) throws IOException {
+        List<String> inside = lowerResident.stream().filter(f -> f.startsWith(from + "/")).sorted().toList();
+        for (String f : inside) {
+            breakLowerLink(f);
+        }
+        Outcome o = r.apply(root);
+        if (o.ok()) {
+            copyUps += inside.size();
+            inside.forEach(lowerResident::remove);
+            forgetLowerDirs(from);
+            to.ifPresent(this::forgetLowerDirs);
+        }
+        return o;
+    }
+
+    /**
      * The answer to renaming a directory with lower content: whatever the kernel refuses before
-     * asking the file system, else EXDEV. Empty when the rename is a no-op (onto itself).
+     * asking the file system. Empty when the union goes ahead (or the rename is a no-op).
      */
     private Optional<String> refusalOfLowerDirRename(String from, String to, Optional<String> toCanonical) throws IOException {
         Optional<String> walk = walkError(parent(to));
@@ -289,7 +311,7 @@ final class ExpectedTree {
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
             return Optional.of("ENOTDIR");
         }
-        return Optional.of("EXDEV");
+        return Optional.empty();
     }
 
     /** The error walking to directory {@code rel} would give, if any. */
