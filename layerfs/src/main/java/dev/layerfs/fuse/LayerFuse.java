@@ -285,8 +285,10 @@ public final class LayerFuse extends FuseStubFS {
 
     @Override
     public int release(String path, FuseFileInfo fi) {
-        union.release(fi.fh.get());
-        return 0;
+        return call("release", path, () -> {
+            union.release(fi.fh.get());
+            return 0;
+        });
     }
 
     // ---- extended attributes ----

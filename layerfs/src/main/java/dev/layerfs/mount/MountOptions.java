@@ -16,8 +16,8 @@ import java.util.List;
  * kernel inodes, and a change through one name is seen through the others after that delay.
  * Page cache: {@code auto_cache} keeps cached pages across opens unless size or mtime changed.
  * No {@code hard_remove}: libfuse 2 then cannot answer fstat on an open file removed by name
- * (the kernel asks by inode, without the handle), so a removed open file lives on under
- * libfuse's {@code .fuse_hidden…} name until its last close instead.
+ * (the kernel asks by inode, without the handle); layerfs keeps such a file in its work
+ * directory instead (see {@code dev.layerfs.union.HiddenFiles}).
  */
 public record MountOptions(BranchStack branches, double entryTimeout, double attrTimeout,
                            double negativeTimeout, List<String> passThrough) {

@@ -143,6 +143,27 @@ public final class CopyUp {
     /** Copies one entry (not a directory's content) from {@code srcParent} to {@code upperParent}. */
     void copy(int srcParent, Entry e, int upperParent, String name, UnionPath path, long keepBytes)
             throws ErrnoException {
+        String tmp = assemble(srcParent, e, name, path, keepBytes);
+        try {
+            Stat parentBefore = Fs.fstat(upperParent);
+            Fs.rename(work, tmp, upperParent, name);
+            // the union's directory did not change, so neither does its modification time
+            Fs.utimens(upperParent, ".", new long[] {parentBefore.atimeSec(), parentBefore.atimeNsec(),
+                    parentBefore.mtimeSec(), parentBefore.mtimeNsec()});
+        } catch (ErrnoException ex) {
+            LOG.warn("copy-up of {} from {} failed: {}", path, branches.stack().get(e.branch()).dir(), ex.toString());
+            removeQuietly(tmp, e.stat().isDirectory());
+            throw ex;
+        }
+        inodes.copiedUp(e.branch(), e.stat(), Fs.stat(upperParent, name));
+        LOG.debug("copied up {} from branch {}", path, branches.stack().get(e.branch()).dir());
+    }
+
+    /**
+     * Copies one entry (not a directory's content) from {@code srcParent} into the work
+     * directory, with all its metadata, and returns its name there.
+     */
+    String assemble(int srcParent, Entry e, String name, UnionPath path, long keepBytes) throws ErrnoException {
         Stat st = e.stat();
         String tmp = tempName();
         boolean created = false;
@@ -160,14 +181,8 @@ public final class CopyUp {
                 Fs.chmod(work, tmp, st.permissions()); // after chown, which clears set-id bits
             }
             Fs.utimens(work, tmp, new long[] {st.atimeSec(), st.atimeNsec(), st.mtimeSec(), st.mtimeNsec()});
-            Stat parentBefore = Fs.fstat(upperParent);
-            Fs.rename(work, tmp, upperParent, name);
             created = false;
-            // the union's directory did not change, so neither does its modification time
-            Fs.utimens(upperParent, ".", new long[] {parentBefore.atimeSec(), parentBefore.atimeNsec(),
-                    parentBefore.mtimeSec(), parentBefore.mtimeNsec()});
-            inodes.copiedUp(e.branch(), st, Fs.stat(upperParent, name));
-            LOG.debug("copied up {} from branch {}", path, branches.stack().get(e.branch()).dir());
+            return tmp;
         } catch (ErrnoException ex) {
             LOG.warn("copy-up of {} from {} failed: {}", path, branches.stack().get(e.branch()).dir(), ex.toString());
             throw ex;

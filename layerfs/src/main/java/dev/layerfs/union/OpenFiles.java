@@ -27,14 +27,17 @@ public final class OpenFiles {
         return f;
     }
 
-    public void release(long handle) {
+    /** Closes and forgets {@code handle}; returns what it was, if anything. */
+    public OpenFile release(long handle) {
         OpenFile f = files.remove(handle);
         if (f != null) {
             Fs.close(f.fd());
         }
+        return f;
     }
 
-    public int size() {
-        return files.size();
+    /** Whether some open file was opened at {@code path}. */
+    public boolean anyOpenAt(UnionPath path) {
+        return files.values().stream().anyMatch(f -> f.path().equals(path));
     }
 }

@@ -7,6 +7,7 @@ import dev.layerfs.sys.Stat;
 import jnr.ffi.Pointer;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The union's operations in plain Java: what each file system call means over a branch stack.
@@ -29,6 +30,7 @@ public final class UnionFs implements AutoCloseable {
     private final NewEntries newEntries;
     private final Removal removal;
     private final Rename rename;
+    private final HiddenFiles hidden;
     private final int workDir;
 
     public UnionFs(BranchStack stack) throws ErrnoException {
@@ -49,6 +51,7 @@ public final class UnionFs implements AutoCloseable {
         this.newEntries = new NewEntries(copyUp, locks, files, work);
         this.removal = new Removal(lookup, copyUp, locks, inodes);
         this.rename = new Rename(lookup, copyUp, locks, inodes);
+        this.hidden = new HiddenFiles(lookup, copyUp, locks, inodes, work);
         inodes.inode(0, Fs.stat(branches.root(0), ".")); // the root is inode 1
     }
 
@@ -60,6 +63,10 @@ public final class UnionFs implements AutoCloseable {
 
     /** The status of {@code path}, with its union inode number. */
     public Stat getattr(UnionPath path) throws ErrnoException {
+        Optional<String> hiddenAs = hidden.workName(path);
+        if (hiddenAs.isPresent()) {
+            return withInode(0, Fs.stat(workDir, hiddenAs.get()));
+        }
         try (DirView parent = lookup.openDir(path.parent())) {
             Entry e = lookup.entry(parent, path);
             noteLinks(e.branch(), e.stat());
@@ -118,6 +125,10 @@ public final class UnionFs implements AutoCloseable {
         // O_APPEND stays: if the kernel's idea of the size is stale (another hard link grew the
         // file), an appending write still lands at the real end.
         int osFlags = (flags & ~(Fs.O_CREAT | Fs.O_EXCL)) | Fs.O_NOFOLLOW;
+        Optional<String> hiddenAs = hidden.workName(path);
+        if (hiddenAs.isPresent()) {
+            return files.add(opened(Fs.open(workDir, hiddenAs.get(), osFlags, 0), 0, path));
+        }
         boolean truncating = (flags & Fs.O_TRUNC) != 0;
         if (access != Fs.O_RDONLY || truncating) {
             int parent = copyUp.upperEntry(path, truncating ? 0 : Long.MAX_VALUE);
@@ -187,8 +198,11 @@ public final class UnionFs implements AutoCloseable {
         }
     }
 
-    public void release(long handle) {
-        files.release(handle);
+    public void release(long handle) throws ErrnoException {
+        OpenFile f = files.release(handle);
+        if (f != null && !hidden.isEmpty() && !files.anyOpenAt(f.path())) {
+            hidden.closed(f.path());
+        }
     }
 
     /** Fills the native struct statvfs at {@code statvfs} from the top branch's file system. */
@@ -200,87 +214,98 @@ public final class UnionFs implements AutoCloseable {
 
     /** The value, or null when the attribute does not exist. */
     public byte[] getxattr(UnionPath path, String attr) throws ErrnoException {
-        try (DirView parent = lookup.openDir(path.parent())) {
-            Entry e = lookup.entry(parent, path);
-            int fd = Fs.open(parent.fd(e.level()), path.name(), Fs.O_PATH | Fs.O_NOFOLLOW, 0);
-            try {
-                return Fs.getxattr(fd, attr);
-            } finally {
-                Fs.close(fd);
-            }
+        int fd = openPathOnly(path);
+        try {
+            return Fs.getxattr(fd, attr);
+        } finally {
+            Fs.close(fd);
         }
     }
 
     public List<String> listxattr(UnionPath path) throws ErrnoException {
+        int fd = openPathOnly(path);
+        try {
+            return Fs.listxattr(fd);
+        } finally {
+            Fs.close(fd);
+        }
+    }
+
+    /** A path-only descriptor on the visible entry at {@code path}. */
+    private int openPathOnly(UnionPath path) throws ErrnoException {
+        Optional<String> hiddenAs = hidden.workName(path);
+        if (hiddenAs.isPresent()) {
+            return Fs.open(workDir, hiddenAs.get(), Fs.O_PATH | Fs.O_NOFOLLOW, 0);
+        }
         try (DirView parent = lookup.openDir(path.parent())) {
             Entry e = lookup.entry(parent, path);
-            int fd = Fs.open(parent.fd(e.level()), path.name(), Fs.O_PATH | Fs.O_NOFOLLOW, 0);
-            try {
-                return Fs.listxattr(fd);
-            } finally {
-                Fs.close(fd);
-            }
+            return Fs.open(parent.fd(e.level()), path.name(), Fs.O_PATH | Fs.O_NOFOLLOW, 0);
         }
     }
 
     public void setxattr(UnionPath path, String attr, byte[] value, int flags) throws ErrnoException {
-        withUpperPathFd(path, fd -> Fs.setxattr(fd, attr, value, flags));
+        withWritable(path, Long.MAX_VALUE, (dir, name) -> withPathFd(dir, name, fd -> Fs.setxattr(fd, attr, value, flags)));
     }
 
     public void removexattr(UnionPath path, String attr) throws ErrnoException {
-        withUpperPathFd(path, fd -> Fs.removexattr(fd, attr));
+        withWritable(path, Long.MAX_VALUE, (dir, name) -> withPathFd(dir, name, fd -> Fs.removexattr(fd, attr)));
     }
 
     private interface FdAction {
         void run(int fd) throws ErrnoException;
     }
 
-    private void withUpperPathFd(UnionPath path, FdAction action) throws ErrnoException {
-        int parent = copyUp.upperEntry(path);
+    private static void withPathFd(int dir, String name, FdAction action) throws ErrnoException {
+        int fd = Fs.open(dir, name, Fs.O_PATH | Fs.O_NOFOLLOW, 0);
         try {
-            int fd = Fs.open(parent, path.name(), Fs.O_PATH | Fs.O_NOFOLLOW, 0);
-            try {
-                action.run(fd);
-            } finally {
-                Fs.close(fd);
-            }
+            action.run(fd);
         } finally {
-            Fs.close(parent);
+            Fs.close(fd);
         }
     }
 
     // ---- attribute changes: copy-up, then change the writable copy ----
 
     public void chmod(UnionPath path, int mode) throws ErrnoException {
-        withUpperParent(path, parent -> Fs.chmod(parent, path.name(), mode & 07777));
+        withWritable(path, Long.MAX_VALUE, (dir, name) -> Fs.chmod(dir, name, mode & 07777));
     }
 
     public void chown(UnionPath path, int uid, int gid) throws ErrnoException {
-        withUpperParent(path, parent -> Fs.chown(parent, path.name(), uid, gid));
+        withWritable(path, Long.MAX_VALUE, (dir, name) -> Fs.chown(dir, name, uid, gid));
     }
 
     public void utimens(UnionPath path, long[] times) throws ErrnoException {
-        withUpperParent(path, parent -> Fs.utimens(parent, path.name(), times));
+        withWritable(path, Long.MAX_VALUE, (dir, name) -> Fs.utimens(dir, name, times));
     }
 
     public void truncate(UnionPath path, long size) throws ErrnoException {
-        int parent = copyUp.upperEntry(path, size);
-        try {
-            int fd = Fs.open(parent, path.name(), Fs.O_WRONLY | Fs.O_NOFOLLOW, 0);
+        withWritable(path, size, (dir, name) -> {
+            int fd = Fs.open(dir, name, Fs.O_WRONLY | Fs.O_NOFOLLOW, 0);
             try {
                 Fs.ftruncate(fd, size);
             } finally {
                 Fs.close(fd);
             }
-        } finally {
-            Fs.close(parent);
-        }
+        });
     }
 
-    private void withUpperParent(UnionPath path, FdAction action) throws ErrnoException {
-        int parent = copyUp.upperEntry(path);
+    private interface NameAction {
+        void run(int dir, String name) throws ErrnoException;
+    }
+
+    /**
+     * Runs {@code action} on the writable copy of {@code path}: copied up first (keeping at most
+     * {@code keepBytes} of its data), or in the work directory for a removed open file.
+     */
+    private void withWritable(UnionPath path, long keepBytes, NameAction action) throws ErrnoException {
+        Optional<String> hiddenAs = hidden.workName(path);
+        if (hiddenAs.isPresent()) {
+            action.run(workDir, hiddenAs.get());
+            return;
+        }
+        int parent = copyUp.upperEntry(path, keepBytes);
         try {
-            action.run(parent);
+            action.run(parent, path.name());
         } finally {
             Fs.close(parent);
         }
@@ -309,7 +334,9 @@ public final class UnionFs implements AutoCloseable {
     }
 
     public void unlink(UnionPath path) throws ErrnoException {
-        removal.unlink(path);
+        if (!hidden.remove(path)) {
+            removal.unlink(path);
+        }
     }
 
     public void rmdir(UnionPath path) throws ErrnoException {
@@ -317,7 +344,12 @@ public final class UnionFs implements AutoCloseable {
     }
 
     public void rename(UnionPath from, UnionPath to) throws ErrnoException {
-        rename.rename(from, to);
+        if (HiddenFiles.isHidingName(to) && branches.writable() && from.parent().equals(to.parent())
+                && files.anyOpenAt(from) && hidden.workName(from).isEmpty() && !getattr(from).isDirectory()) {
+            hidden.hide(from, to); // libfuse keeping a removed open file alive
+        } else {
+            rename.rename(from, to);
+        }
     }
 
     @Override
