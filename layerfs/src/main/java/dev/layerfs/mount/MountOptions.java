@@ -36,7 +36,7 @@ public record MountOptions(BranchStack branches, double entryTimeout, double att
         double attr = DEFAULT_ATTR_TIMEOUT;
         double negative = DEFAULT_ENTRY_TIMEOUT;
         List<String> rest = new ArrayList<>();
-        for (String list : optionLists) {
+        for (String list : FstabOptions.normalize(optionLists)) {
             for (String opt : list.split(",")) {
                 if (opt.isEmpty()) {
                     continue;
@@ -59,7 +59,7 @@ public record MountOptions(BranchStack branches, double entryTimeout, double att
             }
         }
         if (dirs == null) {
-            throw new MountException("missing -o dirs=/upper=rw:/lower=ro");
+            throw new MountException("missing -o dirs=/upper=rw:/lower=ro (or lowerdir=/lower,upperdir=/upper)");
         }
         return new MountOptions(BranchStack.parse(dirs, cwd), entry, attr, negative, rest);
     }

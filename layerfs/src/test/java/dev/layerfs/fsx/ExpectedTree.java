@@ -170,6 +170,11 @@ final class ExpectedTree {
         Optional<String> target = canonical(w.path(), true);
         target.ifPresent(alsoTouched::add);
         Optional<String> name = canonical(w.path(), false);
+        if (w.then() == Op.Then.RENAME && reservedName(w.to()) && name.isPresent()) {
+            // the union refuses the new name (EPERM); the write through the descriptor goes on
+            Outcome o = withCopyUp(new Op.FdWrite(w.path(), Op.Then.NOTHING, "", w.offset(), w.length(), w.dataSeed()), target);
+            return o.ok() && o.detail().startsWith("ok") ? new Outcome(o.result(), "EPERM" + o.detail().substring(2)) : o;
+        }
         Optional<String> to = w.then() == Op.Then.RENAME ? canonical(w.to(), false) : Optional.empty();
         boolean toIsDir = w.then() == Op.Then.RENAME && Files.isDirectory(root.resolve(w.to()), LinkOption.NOFOLLOW_LINKS);
         Outcome o = withCopyUp(w, target);
@@ -275,15 +280,15 @@ final class ExpectedTree {
      */
     private Outcome renameLowerDir(Op.Rename r, String from, Optional<String> to) throws IOException {
         List<String> inside = lowerResident.stream().filter(f -> f.startsWith(from + "/")).sorted().toList();
-        for (String f : inside) {
-            breakLowerLink(f);
-        }
         Outcome o = r.apply(root);
-        if (o.ok()) {
+        if (o.ok() && to.isPresent()) {
+            for (String f : inside) { // moved with their directory: each is a copy now, apart from its lower siblings
+                breakLowerLink(to.get() + f.substring(from.length()));
+            }
             copyUps += inside.size();
             inside.forEach(lowerResident::remove);
             forgetLowerDirs(from);
-            to.ifPresent(this::forgetLowerDirs);
+            forgetLowerDirs(to.get());
         }
         return o;
     }
