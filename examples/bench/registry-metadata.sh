@@ -14,7 +14,8 @@
 #    (non-linearizable) read of the last tag answers the right digest, and until it holds the
 #    1,000 blobs (it keeps a copy of each: replication = min(3, nodes)).
 # Needs docker-registry, curl, Maven, and the imaged launcher (./install.sh, or IMAGED=...).
-# Env: WORK (/tmp/bench-metadata), CLIENTS (1,16,256), TAGS (10000), BLOBS (1000).
+# Env: WORK (/tmp/bench-metadata), CLIENTS (1,16,256), TAGS (10000), BLOBS (1000),
+# PHASES ("load catchup"; either alone runs only that part).
 set -euo pipefail
 
 SECONDS_PER_CELL=${1:-10}
@@ -25,6 +26,7 @@ IMAGED=${IMAGED:-$(command -v imaged || true)}
 CLIENTS=${CLIENTS:-1,16,256}
 TAGS=${TAGS:-10000}
 BLOBS=${BLOBS:-1000}
+PHASES=" ${PHASES:-load catchup} "
 REF_PORT=15300
 PEERS=n1=127.0.0.1:15311,n2=127.0.0.1:15312,n3=127.0.0.1:15313
 node_url() { echo "http://127.0.0.1:1530$1"; }
@@ -60,6 +62,7 @@ wait_up "http://127.0.0.1:$REF_PORT"
 for n in 1 2 3; do wait_up "$(node_url "$n")"; done
 nodes="$(node_url 1),$(node_url 2),$(node_url 3)"
 
+if [[ $PHASES == *" load "* ]]; then
 echo "== 1. tag updates and reads, ${SECONDS_PER_CELL}s per cell, clients $CLIENTS (load $(cut -d' ' -f1-3 /proc/loadavg))"
 bench -Dbench=tags -Dbench.nodes="http://127.0.0.1:$REF_PORT" -Dbench.clients="$CLIENTS" \
   -Dbench.seconds="$SECONDS_PER_CELL" -Dbench.out="$WORK/reference.md"
@@ -84,7 +87,9 @@ for k in img:
     if r:
         print(f"| {k[0]} | {k[1]} | {i[0]:.0f} | {r[0]:.0f} | {i[0] / r[0]:.2f} | {i[1]:.1f} / {i[2]:.1f} | {r[1]:.1f} / {r[2]:.1f} |")
 EOF
+fi
 
+[[ $PHASES == *" catchup "* ]] || exit 0
 echo "== 2. catch-up of a wiped node: $TAGS tags, $BLOBS blobs"
 stop ref
 stop n3 && rm -rf "$WORK/n3"
@@ -103,7 +108,7 @@ while [ -z "$blob_ms" ] || [ -z "$meta_ms" ]; do
         "$(node_url 3)/v2/catchup/manifests/t$((TAGS - 1))" 2>/dev/null | sha256sum | cut -d' ' -f1)" = "${last#sha256:}" ]; then
     meta_ms=$(( (now - t0) / 1000000 )); echo "node 3 reads t$((TAGS - 1)) locally after $meta_ms ms"
   fi
-  held=$(find "$WORK/n3" -path '*blobs/sha256/*' -type f 2>/dev/null | wc -l)
+  held=$( (find "$WORK/n3" -path "*blobs/sha256/*" -type f 2>/dev/null || true) | wc -l)
   if [ -z "$blob_ms" ] && [ "$held" -ge "$BLOBS" ]; then
     blob_ms=$(( (now - t0) / 1000000 )); echo "node 3 holds $held blob files after $blob_ms ms"
   fi

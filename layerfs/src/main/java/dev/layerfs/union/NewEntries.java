@@ -30,6 +30,23 @@ final class NewEntries {
         }
     }
 
+    /**
+     * Makes the caller own a new entry the daemon (root) created. chown clears set-user-ID and
+     * set-group-ID on a file, so the mode the kernel asked for (it already dropped what the
+     * caller may not have) is put back afterwards.
+     */
+    private static void giveToCaller(int parent, String name, int mode, Caller owner, boolean symlink)
+            throws ErrnoException {
+        Stat st = Fs.stat(parent, name);
+        if (st.uid() == owner.uid() && st.gid() == owner.gid()) {
+            return;
+        }
+        Fs.chown(parent, name, owner.uid(), owner.gid());
+        if (!symlink && (mode & 06000) != 0) {
+            Fs.chmod(parent, name, mode & 07777);
+        }
+    }
+
     /** Owner of a new entry: the caller, with the group of a set-group-ID parent. */
     private static Caller owner(int upperParent, Caller caller) throws ErrnoException {
         Stat p = Fs.fstat(upperParent);
@@ -47,10 +64,7 @@ final class NewEntries {
             int osFlags = (flags & ~Fs.O_TRUNC) | Fs.O_CREAT | Fs.O_EXCL | Fs.O_NOFOLLOW;
             int fd = Fs.open(parent, path.name(), osFlags, mode & 07777);
             try {
-                Caller o = owner(parent, caller);
-                if (o.uid() != 0 || o.gid() != 0) {
-                    Fs.fchown(fd, o.uid(), o.gid());
-                }
+                giveToCaller(parent, path.name(), mode, owner(parent, caller), false);
                 Whiteouts.remove(parent, path.name());
             } catch (ErrnoException e) {
                 Fs.close(fd);
@@ -64,26 +78,23 @@ final class NewEntries {
 
     void mknod(UnionPath path, int mode, long rdev, Caller caller) throws ErrnoException {
         checkName(path);
-        newEntry(path, caller, (parent, name) -> Fs.mknod(parent, name, mode, rdev));
+        newEntry(path, caller, mode, false, (parent, name) -> Fs.mknod(parent, name, mode, rdev));
     }
 
     void symlink(String target, UnionPath path, Caller caller) throws ErrnoException {
         checkName(path);
-        newEntry(path, caller, (parent, name) -> Fs.symlink(target, parent, name));
+        newEntry(path, caller, 0, true, (parent, name) -> Fs.symlink(target, parent, name));
     }
 
     private interface Maker {
         void make(int parent, String name) throws ErrnoException;
     }
 
-    private void newEntry(UnionPath path, Caller caller, Maker maker) throws ErrnoException {
+    private void newEntry(UnionPath path, Caller caller, int mode, boolean symlink, Maker maker) throws ErrnoException {
         int parent = copyUp.upperDir(path.parent());
         try (PathLocks.Held held = locks.lock(path)) {
             maker.make(parent, path.name());
-            Caller o = owner(parent, caller);
-            if (o.uid() != 0 || o.gid() != 0) {
-                Fs.chown(parent, path.name(), o.uid(), o.gid());
-            }
+            giveToCaller(parent, path.name(), mode, owner(parent, caller), symlink);
             Whiteouts.remove(parent, path.name());
         } finally {
             Fs.close(parent);

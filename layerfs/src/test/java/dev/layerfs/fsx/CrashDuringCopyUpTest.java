@@ -1,8 +1,8 @@
 package dev.layerfs.fsx;
 
 import dev.layerfs.mount.MountTable;
-import dev.layerfs.mount.RunFiles;
 import dev.layerfs.testing.LiveUnion;
+import dev.layerfs.testing.MountProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,10 +33,9 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * kill -9 of a layerfs mount daemon (its own process, see {@code MountMain}) while four threads
+ * kill -9 of a layerfs mount daemon (its own process, see {@link MountProcess}) while four threads
  * copy up large lower files (by writing a block, by chmod, by rename) and write new files; then
  * a lazy unmount, a check of the writable branch as it lies on disk, a remount, and a check of
  * what users see. Two such crashes, on two halves of the files.
@@ -105,22 +104,13 @@ class CrashDuringCopyUpTest {
 
     /** Starts the daemon, runs the round's workload and kills the daemon once a third of it is acknowledged. */
     private void crashDuring(List<Plan> plans, String dirs, Path mnt, Set<String> acked, StringBuilder figures) throws Exception {
-        Path log = tmp.resolve("daemon.log");
-        Process daemon = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "dev.layerfs.testing.MountMain", mnt.toString(), dirs)
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        MountProcess daemon = MountProcess.start(dirs, mnt, tmp.resolve("daemon.log"));
         List<Thread> workers = new ArrayList<>();
         java.util.concurrent.atomic.AtomicLong killedAt = new java.util.concurrent.atomic.AtomicLong();
         AtomicInteger ackedAfterKill = new AtomicInteger();
         Set<String> ackedAfterDeath = ConcurrentHashMap.newKeySet();
+        List<String> errorsBeforeKill = java.util.Collections.synchronizedList(new ArrayList<>());
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!MountTable.isMounted(mnt.toRealPath())) {
-                if (!daemon.isAlive() || System.nanoTime() > deadline) {
-                    fail("the daemon did not mount: " + Files.readString(log));
-                }
-                Thread.sleep(20);
-            }
             AtomicInteger next = new AtomicInteger();
             AtomicInteger started = new AtomicInteger();
             int baseline = acked.size();
@@ -130,7 +120,7 @@ class CrashDuringCopyUpTest {
                         started.incrementAndGet();
                         boolean deadBefore = !daemon.isAlive();
                         try {
-                            perform(mnt, plans.get(i));
+                            perform(daemon.path(), plans.get(i));
                             acked.add(plans.get(i).name());
                             if (killedAt.get() != 0) {
                                 ackedAfterKill.incrementAndGet();
@@ -139,6 +129,9 @@ class CrashDuringCopyUpTest {
                                 ackedAfterDeath.add(plans.get(i).name());
                             }
                         } catch (IOException e) {
+                            if (killedAt.get() == 0) {
+                                errorsBeforeKill.add(plans.get(i).name() + ": " + e);
+                            }
                             return; // the daemon is gone: ENOTCONN and the like
                         }
                     }
@@ -150,19 +143,18 @@ class CrashDuringCopyUpTest {
             while (acked.size() < killAt && workers.stream().anyMatch(Thread::isAlive)) {
                 Thread.sleep(2);
             }
+            assertEquals(List.of(), errorsBeforeKill, "operations failed while the daemon was running");
             int inFlight = started.get() - (acked.size() - baseline);
             figures.append("killed after ").append(acked.size() - baseline).append(" acknowledged, ")
                     .append(inFlight).append(" in flight");
             assertTrue(inFlight > 0, "the kill came after the workload, not in its middle");
         } finally {
             killedAt.set(System.nanoTime());
-            daemon.destroyForcibly(); // SIGKILL: no shutdown hook, no unmount, no cleanup
-            daemon.waitFor(30, TimeUnit.SECONDS);
+            daemon.kill(); // SIGKILL: no shutdown hook, no unmount, no cleanup
             for (Thread w : workers) {
                 w.join(30_000);
             }
-            LiveUnion.unmount(mnt.toRealPath()); // fusermount -u -z
-            Files.deleteIfExists(RunFiles.pid(mnt.toRealPath()));
+            daemon.close(); // fusermount -u -z
         }
         figures.append(", ").append(ackedAfterKill.get()).append(" completed between SIGKILL and the daemon's exit");
         assertTrue(workers.stream().noneMatch(Thread::isAlive), "a workload thread hangs on the dead mount");

@@ -17,52 +17,49 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The oracle: a plain directory that starts as a copy of the lower branch and receives the same
- * operations as the union, plus the few places where a union rightly differs from one plain
- * directory, each of them documented layerfs (and AUFS/overlayfs) behaviour:
+ * The oracle: a plain directory that starts as the merged view of the read-only branches (see
+ * {@link ReadOnlyStack}) and receives the same operations as the union, plus the few places
+ * where a union rightly differs from one plain directory, each documented layerfs (and
+ * AUFS/overlayfs) behaviour:
  * <ul>
- * <li>renaming a directory with content in the lower branch copies its whole tree up, which
- *     breaks lower hard links of the files inside it, as any copy-up does;
+ * <li>renaming a directory with content in a read-only branch copies its whole tree up, which
+ *     breaks read-only hard links of the files inside it, as any copy-up does;
  * <li>a copy-up breaks a lower hard link: the copied name becomes a file of its own, the other
  *     names keep the lower file;
- * <li>a name served from the lower branch shows the lower file's link count;
+ * <li>a name served from a read-only branch shows that branch's link count;
  * <li>a name starting with {@code .wh.} cannot be created: EPERM.
  * </ul>
- * It tracks which directories still have lower content and which names are still served from
- * the lower branch, to know when these apply.
+ * It tracks which directories still have read-only content and which names are still served
+ * from a read-only branch, to know when these apply.
  */
 final class ExpectedTree {
 
     private final Path root;
-    private final Path lower;
-    /** The union's writable branch: only looked at to tell whether a known bug shows in a given case. */
-    private final Path upper;
-    /** Union directories that still have a lower-branch level (so renaming them copies their tree up). */
+    /** Where each non-directory of the starting tree comes from in the read-only branches. */
+    private final Map<String, ReadOnlyStack.Source> sources;
+    /** Union directories that still have a read-only level (so renaming them copies their tree up). */
     private final Set<String> lowerDirs = new HashSet<>();
-    /** Non-directories still served, untouched, from the lower branch (no copy-up yet). */
+    /** Non-directories still served, untouched, from a read-only branch (no copy-up yet). */
     private final Set<String> lowerResident = new HashSet<>();
-    /** The lower inode of each lower non-directory, to find the other names of a lower hard link. */
-    private final Map<String, Long> lowerIno = new HashMap<>();
     /** Inodes of the expected tree that ever had several names: their attributes may lag in the union's kernel cache. */
     private final Set<Long> everMultiLinked = new HashSet<>();
-    private final KnownBugs bugs;
     private int copyUps;
     private int hardLinksBroken;
 
-    /** A new oracle over {@code root}, which must already hold a copy of {@code lower}. */
-    ExpectedTree(Path root, Path lower, Path upper, KnownBugs bugs) throws IOException {
+    /** A new oracle over {@code root}, which must already hold the merged view of the read-only branches. */
+    ExpectedTree(Path root, Map<String, ReadOnlyStack.Source> sources) throws IOException {
         this.root = root;
-        this.lower = lower;
-        this.upper = upper;
-        this.bugs = bugs;
-        try (var s = Files.walk(lower)) {
+        this.sources = Map.copyOf(sources);
+        try (var s = Files.walk(root)) {
             for (Path p : (Iterable<Path>) s::iterator) {
-                String rel = lower.relativize(p).toString();
+                String rel = root.relativize(p).toString();
                 if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                     lowerDirs.add(rel);
                 } else {
                     lowerResident.add(rel);
-                    lowerIno.put(rel, (Long) Files.getAttribute(p, "unix:ino", LinkOption.NOFOLLOW_LINKS));
+                    if (sources.get(rel).nlink() > 1) {
+                        everMultiLinked.add((Long) Files.getAttribute(p, "unix:ino", LinkOption.NOFOLLOW_LINKS));
+                    }
                 }
             }
         }
@@ -80,20 +77,13 @@ final class ExpectedTree {
         return hardLinksBroken;
     }
 
-    boolean isLowerResident(String rel) {
-        return lowerResident.contains(rel);
-    }
-
     boolean everMultiLinked(long ino) {
         return everMultiLinked.contains(ino);
     }
 
     /** The link count the union must show for non-directory {@code rel}, whose expected state is {@code s}. */
-    int expectedNlink(String rel, EntryState s) throws IOException {
-        if (lowerResident.contains(rel)) {
-            return (Integer) Files.getAttribute(lower.resolve(rel), "unix:nlink", LinkOption.NOFOLLOW_LINKS);
-        }
-        return s.nlink();
+    int expectedNlink(String rel, EntryState s) {
+        return lowerResident.contains(rel) ? sources.get(rel).nlink() : s.nlink();
     }
 
     /**
@@ -101,9 +91,6 @@ final class ExpectedTree {
      * an operation reached through a symlink are added to {@code alsoTouched}.
      */
     Outcome apply(Op op, Set<String> alsoTouched) throws IOException {
-        if (op instanceof Op.Mkdir m && !reservedName(m.path())) {
-            return mkdir(m);
-        }
         if (op instanceof Op.Create || op instanceof Op.Mkdir || op instanceof Op.Symlink) {
             return reservedName(op.touched().get(0)) ? Outcome.errno("EPERM") : op.apply(root);
         }
@@ -158,7 +145,7 @@ final class ExpectedTree {
         return name(rel).startsWith(".wh.") && Files.isDirectory(root.resolve(parent(rel)));
     }
 
-    /** Write, truncate, chmod, utimes: the file the path leads to is copied up first, so a lower hard link breaks. */
+    /** Write, truncate, chmod, chown, utimes, setxattr: the file the path leads to is copied up first, so a lower hard link breaks. */
     private Outcome changeInPlace(Op op, String path, Set<String> alsoTouched) throws IOException {
         Optional<String> target = canonical(path, true);
         target.ifPresent(alsoTouched::add);
@@ -198,27 +185,6 @@ final class ExpectedTree {
         return o;
     }
 
-    private Outcome mkdir(Op.Mkdir m) throws IOException {
-        boolean overLowerName = canonical(m.path(), false).map(this::lowerHolds).orElse(false);
-        Outcome o = m.apply(root);
-        if (o.ok() && overLowerName && bugs.opaqueMkdirDropsSetGid()) {
-            Path p = root.resolve(m.path());
-            int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-            Sys.c().chmod(p.toString(), mode & 05777);
-        }
-        return o;
-    }
-
-    /** Whether the lower branch still shows a name at {@code canonical}, so the union keeps a whiteout or opaque marker for it. */
-    private boolean lowerHolds(String canonical) {
-        return lowerDirs.contains(parent(canonical)) && Files.exists(lower.resolve(canonical), LinkOption.NOFOLLOW_LINKS);
-    }
-
-    private static void touch(Path p) throws IOException {
-        Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                .setTimes(java.nio.file.attribute.FileTime.from(java.time.Instant.now()), null, null);
-    }
-
     private Outcome link(Op.Link l) throws IOException {
         if (reservedName(l.to()) && Files.exists(root.resolve(l.from()), LinkOption.NOFOLLOW_LINKS)) {
             return Outcome.errno("EPERM");
@@ -249,22 +215,7 @@ final class ExpectedTree {
             }
             return renameLowerDir(r, from.get(), to);
         }
-        boolean sameFile = !dir && from.isPresent() && to.isPresent() && !from.equals(to) && !lowerResident.contains(from.get())
-                && Files.exists(root.resolve(r.to()), LinkOption.NOFOLLOW_LINKS)
-                && Files.exists(root.resolve(r.from()), LinkOption.NOFOLLOW_LINKS)
-                && Files.getAttribute(root.resolve(r.from()), "unix:ino", LinkOption.NOFOLLOW_LINKS)
-                        .equals(Files.getAttribute(root.resolve(r.to()), "unix:ino", LinkOption.NOFOLLOW_LINKS));
-        boolean lowerAtFrom = from.map(this::lowerHolds).orElse(false);
-        // the union marks the moved directory opaque by creating a marker in it, unless it has one already
-        boolean lowerAtTo = to.map(this::lowerHolds).orElse(false) && from.isPresent()
-                && !Files.exists(upper.resolve(from.get()).resolve(".wh..wh..opq"), LinkOption.NOFOLLOW_LINKS);
         Outcome o = dir ? r.apply(root) : withCopyUp(r, from);
-        if (o.ok() && sameFile && lowerAtFrom && bugs.renameOntoSameFileWhitesOut()) {
-            touch(root.resolve(r.from()).getParent());
-        }
-        if (o.ok() && dir && lowerAtTo && !to.equals(from) && bugs.opaqueRenameTouchesDirectory()) {
-            touch(root.resolve(r.to()));
-        }
         if (o.ok() && to.isPresent() && !to.equals(from)) {
             lowerResident.remove(to.get());
             if (dir) {
@@ -357,15 +308,18 @@ final class ExpectedTree {
         Files.copy(p, tmp, StandardCopyOption.COPY_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
         Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE);
         parentTimes.restore(p.getParent());
+        everMultiLinked.add((Long) Files.getAttribute(p, "unix:ino", LinkOption.NOFOLLOW_LINKS));
         hardLinksBroken++;
         return true;
     }
 
     /** Undoes {@link #breakLowerLink}: {@code rel} becomes again a name of its lower siblings' inode. */
     private void restoreLowerLink(String rel) throws IOException {
-        Long ino = lowerIno.get(rel);
+        ReadOnlyStack.Source source = sources.get(rel);
         for (String other : lowerResident) {
-            if (!other.equals(rel) && ino.equals(lowerIno.get(other)) && Files.exists(root.resolve(other), LinkOption.NOFOLLOW_LINKS)) {
+            ReadOnlyStack.Source o = sources.get(other);
+            if (!other.equals(rel) && o.branch() == source.branch() && o.ino() == source.ino()
+                    && Files.exists(root.resolve(other), LinkOption.NOFOLLOW_LINKS)) {
                 Path p = root.resolve(rel);
                 Path tmp = p.resolveSibling(".fsx-break"); // beside it: only its directory is touched, and put back
                 FileTimes parentTimes = FileTimes.of(p.getParent());

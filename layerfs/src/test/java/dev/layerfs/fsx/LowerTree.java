@@ -52,8 +52,36 @@ final class LowerTree {
         xattr(lower.resolve("b/x"), "user.b", "lower b/x");
         xattr(lower.resolve("h/a"), "user.c", "on a hard link");
         xattr(lower.resolve("c"), "user.a", "on a directory");
+        oldTimes(lower, r);
+    }
+
+    /**
+     * A read-only branch to stack above {@link #populate}'s, as an OCI layer would be: it replaces
+     * a file, a directory by a file and a file by a directory, whites out a file, a directory and
+     * one name of a hard link, makes a directory opaque, changes a directory's mode, adds files.
+     */
+    static void populateMiddle(Path mid, long seed) throws IOException {
+        Random r = new Random(seed ^ 0x31d);
+        file(mid, "a/a", r, 3000, 0600);
+        file(mid, "b/.wh.x", r, 0, 0644);
+        file(mid, ".wh.e", r, 0, 0644);
+        file(mid, "c/.wh..wh..opq", r, 0, 0644);
+        file(mid, "c/new", r, 12_000, 0644);
+        file(mid, "x/a", r, 500, 0644);
+        file(mid, "a/big", r, 200_000, 0755);
+        file(mid, "d/e/m", r, 10, 0644);
+        file(mid, "h/b", r, 77, 0644);
+        Files.createSymbolicLink(mid.resolve("d/s"), Path.of("e/m"));
+        randomFiles(mid, r, 8);
+        if (Sys.c().chmod(mid.resolve("d").toString(), 0700) != 0) {
+            throw new IOException("chmod " + mid.resolve("d"));
+        }
+        oldTimes(mid, r);
+    }
+
+    private static void oldTimes(Path root, Random r) throws IOException {
         List<Path> all = new ArrayList<>();
-        try (Stream<Path> s = Files.walk(lower)) {
+        try (Stream<Path> s = Files.walk(root)) {
             s.sorted(Comparator.reverseOrder()).forEach(all::add); // children before their directory
         }
         for (Path p : all) {
@@ -86,10 +114,16 @@ final class LowerTree {
         }
     }
 
-    /** True if the name exists already or a prefix of it is not a directory. */
+    /**
+     * True if the name exists already, a prefix of it is not a directory, or a prefix is whited
+     * out in this branch (a directory beside its own whiteout is left out: see WhiteoutBesideDirectoryTest).
+     */
     private static boolean blocked(Path root, String rel) {
         Path p = root;
         for (String c : rel.split("/")) {
+            if (Files.exists(p.resolve(".wh." + c), LinkOption.NOFOLLOW_LINKS)) {
+                return true;
+            }
             p = p.resolve(c);
             if (Files.isSymbolicLink(p) || Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
                 return true;

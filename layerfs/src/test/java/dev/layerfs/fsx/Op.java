@@ -145,14 +145,18 @@ sealed interface Op {
         }
     }
 
-    /** utimensat following symlinks, with explicit (old) times, so the result is comparable. */
-    record Utimes(String path, long atimeSec, long mtimeSec, long nsec) implements Op {
+    /** UTIME_NOW and UTIME_OMIT, as nanoseconds: the time of the call, or leave it. */
+    long UTIME_NOW = (1L << 30) - 1;
+    long UTIME_OMIT = (1L << 30) - 2;
+
+    /** utimensat following symlinks, mostly with explicit (old) times, sometimes UTIME_NOW or UTIME_OMIT. */
+    record Utimes(String path, long atimeSec, long atimeNsec, long mtimeSec, long mtimeNsec) implements Op {
         public List<String> touched() {
             return List.of(path);
         }
 
         public Outcome apply(Path root) {
-            long[] t = {atimeSec, nsec, mtimeSec, nsec};
+            long[] t = {atimeSec, atimeNsec, mtimeSec, mtimeNsec};
             return Outcome.of(Sys.rc(Sys.c().utimensat(Sys.AT_FDCWD, abs(root, path), t, 0)));
         }
     }

@@ -103,7 +103,9 @@ final class OpGenerator {
         }
         if (dice < 91) {
             long base = 946_684_800L + r.nextInt(650_000_000);
-            return new Op.Utimes(any(t), base + r.nextInt(1000), base, r.nextInt(1_000_000_000));
+            int k = r.nextInt(10);
+            long mtimeNsec = k == 0 ? Op.UTIME_NOW : k == 1 ? Op.UTIME_OMIT : r.nextInt(1_000_000_000);
+            return new Op.Utimes(any(t), base + r.nextInt(1000), r.nextInt(1_000_000_000), base, mtimeNsec);
         }
         if (dice < 95) {
             String path = fresh(t, 0.9);

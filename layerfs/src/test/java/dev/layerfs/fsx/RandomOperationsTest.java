@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
  * <li>{@code -Dfsx.seed=S[,S2...]} the seeds to run (replays a reported failure exactly);
  * <li>{@code -Dfsx.steps=N} operations per seed;
  * <li>{@code -Dfsx.fullCheckEvery=K} full tree comparison period (50);
+ * <li>{@code -Dfsx.roBranches=1|2} read-only branches under the writable one (odd seeds 2, even 1);
  * <li>{@code -Dfsx.attrTimeout=T} the mount's attr_timeout (0.2 s here; layerfs's default is 1 s).
  *     A change through one hard link shows through its other names only once the kernel's cached
  *     attributes expire (documented in MountOptions); the tester waits that out for hard-linked
@@ -35,6 +36,11 @@ class RandomOperationsTest {
     @TempDir
     Path tmp;
 
+    /** Odd seeds stack two read-only branches (the upper one with whiteouts and an opaque directory), even seeds one; -Dfsx.roBranches=N for all. */
+    private static int readOnlyBranches(long seed) {
+        return Integer.getInteger("fsx.roBranches", (int) Math.floorMod(seed, 2L) + 1);
+    }
+
     @Test
     @Timeout(value = 12, unit = TimeUnit.HOURS) // the long version; the short one takes well under a minute
     void unionAgreesWithAPlainDirectoryHoldingTheExpectedMerge() throws Exception {
@@ -48,7 +54,8 @@ class RandomOperationsTest {
         List<String> failures = new ArrayList<>();
         for (long seed : seeds) {
             try {
-                RandomOps.Report r = RandomOps.run(seed, steps, every, attrTimeout, Files.createDirectories(tmp.resolve("seed-" + seed)));
+                RandomOps.Report r = RandomOps.run(seed, steps, every, attrTimeout, readOnlyBranches(seed),
+                        Files.createDirectories(tmp.resolve("seed-" + seed)));
                 System.out.println("fsx " + r);
                 reports.add(r);
             } catch (AssertionError e) {

@@ -160,6 +160,14 @@ class SpecialFilesTest extends UnionCase {
         Files.delete(m("team/sub"));
         Files.createDirectory(m("team/sub")); // no whiteout here: a plain mkdir again
         assertEquals(02000, (Integer) Files.getAttribute(m("team/sub"), "unix:mode") & 02000);
+        Cmd.ok("sh", "-c", "touch " + m("team/tool") + " && chmod 6755 " + m("team/tool"));
+        Tree.chmod(tmp, "rwxr-xr-x"); // let user 1000 reach the mount point
+        Tree.chmod(u.path(), "rwxr-xr-x");
+        Cmd.ok("setpriv", "--reuid=1000", "--regid=50", "--clear-groups", "sh", "-c",
+                "umask 0; perl -MFcntl -e 'sysopen(F, $ARGV[0], O_CREAT|O_WRONLY, 02755) or die $!' "
+                        + m("team/sgid-by-member")); // made by the daemon, then given to the caller
+        assertEquals(02755, (Integer) Files.getAttribute(m("team/sgid-by-member"), "unix:mode") & 07777,
+                "a set-group-ID file made by a group member keeps the bit the kernel let through");
     }
 
     @Test

@@ -12,6 +12,7 @@ import dev.layerfs.imaged.layer.LayerStore;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -30,18 +31,22 @@ public final class PullCommand implements Callable<Integer> {
             description = "Layer store (default: /var/lib/imaged/layers for root, $XDG_DATA_HOME/imaged/layers otherwise).")
     Path store;
 
+    @Mixin
+    RegistryAccessOptions access;
+
     @Parameters(index = "0", paramLabel = "REPO:TAG", description = "The image to pull.")
     String image;
 
     @Override
     public Integer call() throws Exception {
         ImageRef ref = Servers.image(image);
-        RegistryClient registry = new RegistryClient(Servers.url(server));
+        RegistryClient registry = new RegistryClient(Servers.url(server), access.access());
         LayerStore layers = new LayerStore(store != null ? store : DataDirs.defaultLayerStore());
         PulledImage pulled;
         try {
             pulled = new ImagePuller(registry, layers, Progress.forTerminal()).pull(ref);
         } catch (RegistryException e) {
+            RegistryAccessOptions.explainRefusal(e, server);
             if (e.isNotFound()) {
                 throw new UserError("image " + ref + " not found on " + server + " (" + e.code() + ")", e);
             }

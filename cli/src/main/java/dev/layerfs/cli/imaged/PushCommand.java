@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -31,6 +32,9 @@ public final class PushCommand implements Callable<Integer> {
     @Option(names = "--base", paramLabel = "REPO:TAG", description = "Image (on the same registry) to stack the new layer on.")
     String base;
 
+    @Mixin
+    RegistryAccessOptions access;
+
     @Parameters(index = "0", paramLabel = "SOURCE", description = "A directory, or a layer .tar / .tar.gz.")
     Path source;
 
@@ -44,7 +48,7 @@ public final class PushCommand implements Callable<Integer> {
             throw new UserError("push target " + target + " must name a tag (REPO:TAG), not a digest");
         }
         Optional<ImageRef> baseRef = Optional.ofNullable(base).map(Servers::image);
-        RegistryClient registry = new RegistryClient(Servers.url(server));
+        RegistryClient registry = new RegistryClient(Servers.url(server), access.access());
         if (!Files.exists(source, LinkOption.NOFOLLOW_LINKS)) {
             throw new UserError("push source " + source + " does not exist");
         }
@@ -55,6 +59,7 @@ public final class PushCommand implements Callable<Integer> {
         try {
             result = new ImagePusher(registry, Progress.forTerminal()).push(source, ref, baseRef);
         } catch (RegistryException e) {
+            RegistryAccessOptions.explainRefusal(e, server);
             if (e.isNotFound() && baseRef.isPresent()) {
                 throw new UserError("base image " + baseRef.get() + " not found on " + server + " (" + e.code() + ")", e);
             }

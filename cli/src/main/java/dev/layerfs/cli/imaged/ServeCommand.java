@@ -1,6 +1,7 @@
 package dev.layerfs.cli.imaged;
 
 import dev.layerfs.cli.UserError;
+import dev.layerfs.imaged.auth.ServerSecurity;
 import dev.layerfs.imaged.cluster.ClusterSpec;
 import dev.layerfs.imaged.cluster.RaftTuning;
 import dev.layerfs.imaged.server.ImagedMain;
@@ -8,6 +9,7 @@ import dev.layerfs.imaged.server.ImagedServer;
 import dev.layerfs.imaged.server.ServerConfig;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -19,7 +21,11 @@ import picocli.CommandLine.Option;
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Run an imaged registry node (OCI Distribution API over HTTP).",
                 "Without --peers: a one-node cluster on 127.0.0.1:5000 (Raft on the next port).",
-                "With --peers: one node of a Raft group; every node answers every request."})
+                "With --peers: one node of a Raft group; every node answers every request.",
+                "Access: --token-file guards writes (and reads with --auth-pulls), --cluster-token-file guards "
+                        + "the node-to-node endpoints, --tls-cert/--tls-key serve HTTPS. Raft (gRPC) traffic has no "
+                        + "authentication: it binds to this node's --peers address only; keep that address on a "
+                        + "private network or firewall it to the other peers."})
 public final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--id", paramLabel = "ID", description = "This node's id; must be one of --peers (default: local).")
@@ -45,10 +51,50 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Take a metadata snapshot every this many log entries (default: ${DEFAULT-VALUE}).")
     long snapshotThreshold;
 
+    @Option(names = "--token-file", paramLabel = "FILE",
+            description = "Tokens (one per line, at least 16 characters) that pushes, deletes and cluster changes must present, "
+                    + "as 'Authorization: Bearer TOKEN' or HTTP Basic with the token as password "
+                    + "(skopeo --dest-creds imaged:TOKEN). Without it, anyone who reaches --listen may write.")
+    Path tokenFile;
+
+    @Option(names = "--auth-pulls",
+            description = "Pulls need a token from --token-file too (default: pulls are anonymous).")
+    boolean authPulls;
+
+    @Option(names = "--cluster-token-file", paramLabel = "FILE",
+            description = "The secret every node of the cluster shares (same file on each): nodes send it on their "
+                    + "calls to each other, and the node-to-node endpoints /internal/* refuse requests without it. "
+                    + "Without it they are open to any client (a warning is logged).")
+    Path clusterTokenFile;
+
+    @Option(names = "--tls-cert", paramLabel = "FILE",
+            description = "Serve the API over HTTPS with this PEM certificate (chain); needs --tls-key. "
+                    + "Nodes then also talk to each other over HTTPS, trusting this certificate.")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE", description = "The certificate's private key (PEM, unencrypted PKCS#8).")
+    Path tlsKey;
+
+    @Option(names = "--peer-ca-file", paramLabel = "FILE",
+            description = "PEM certificates the other nodes' TLS certificates chain to "
+                    + "(default: trust --tls-cert itself, for a cluster sharing one certificate).")
+    Path peerCaFile;
+
     @Override
     public Integer call() throws Exception {
-        ImagedMain.runUntilShutdown(new ImagedServer(config()));
+        ServerConfig config = config();
+        ImagedMain.runUntilShutdown(new ImagedServer(config, security()));
         return 0;
+    }
+
+    /** Reads and checks the token, certificate and key files before anything starts. */
+    ServerSecurity security() {
+        try {
+            return ServerSecurity.fromFiles(Optional.ofNullable(tokenFile), authPulls, Optional.ofNullable(clusterTokenFile),
+                    Optional.ofNullable(tlsCert), Optional.ofNullable(tlsKey), Optional.ofNullable(peerCaFile));
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage(), e);
+        }
     }
 
     /** Validates every option before anything starts; each mistake is one line naming the value. */

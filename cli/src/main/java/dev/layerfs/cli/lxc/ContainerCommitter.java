@@ -1,6 +1,7 @@
 package dev.layerfs.cli.lxc;
 
 import dev.layerfs.cli.UserError;
+import dev.layerfs.imaged.auth.ClientAccess;
 import dev.layerfs.imaged.client.ImagePusher;
 import dev.layerfs.imaged.client.ImageRef;
 import dev.layerfs.imaged.client.Progress;
@@ -22,9 +23,16 @@ public final class ContainerCommitter {
     private static final Logger log = LoggerFactory.getLogger(ContainerCommitter.class);
 
     private final Progress progress;
+    private final ClientAccess access;
 
     public ContainerCommitter(Progress progress) {
+        this(progress, ClientAccess.NONE);
+    }
+
+    /** Pushes with {@code access}'s token and trusted certificates. */
+    public ContainerCommitter(Progress progress, ClientAccess access) {
         this.progress = progress;
+        this.access = access;
     }
 
     /**
@@ -39,7 +47,7 @@ public final class ContainerCommitter {
                     + container.lxcpathOption() + "-n " + container.name() + "), so that all its writes are in its branch");
         }
         URI to = server.orElse(record.server());
-        PushResult pushed = new ImagePusher(new RegistryClient(to), progress)
+        PushResult pushed = new ImagePusher(new RegistryClient(to, access), progress)
                 .push(container.delta(), target, Optional.of(record.pinned()));
         log.debug("committed container {} as {} ({}) on {}", container.name(), target, pushed.manifestDigest(), record.pinned());
         return pushed;

@@ -1,5 +1,6 @@
 package dev.layerfs.cli.lxc;
 
+import dev.layerfs.imaged.auth.ClientAccess;
 import dev.layerfs.imaged.client.ImagePuller;
 import dev.layerfs.imaged.client.ImageRef;
 import dev.layerfs.imaged.client.Progress;
@@ -24,18 +25,25 @@ public final class ContainerCreator {
     private final ContainerWriter writer;
     private final LayerStore store;
     private final Progress progress;
+    private final ClientAccess access;
 
     public ContainerCreator(ContainerWriter writer, LayerStore store, Progress progress) {
+        this(writer, store, progress, ClientAccess.NONE);
+    }
+
+    /** Pulls with {@code access}'s token and trusted certificates. */
+    public ContainerCreator(ContainerWriter writer, LayerStore store, Progress progress, ClientAccess access) {
         this.writer = writer;
         this.store = store;
         this.progress = progress;
+        this.access = access;
     }
 
     /** Pulls the image (layers already in the store are not fetched again) and makes the container. */
     public PulledImage create(ContainerDir container, ImageRef image, URI server) throws IOException {
         // Refuse a taken name or an unwritable lxcpath before a long pull, not after.
         ContainerWriter.checkCanCreate(container);
-        PulledImage pulled = new ImagePuller(new RegistryClient(server), store, progress).pull(image);
+        PulledImage pulled = new ImagePuller(new RegistryClient(server, access), store, progress).pull(image);
         UnionDirs union = UnionDirs.overLayers(container.delta(), pulled.layersTopFirst());
         ImageRecord record = new ImageRecord(image, pulled.manifestDigest(), server);
         writer.create(container, ContainerWriter.Contents.fromImage(union, record.toText()));

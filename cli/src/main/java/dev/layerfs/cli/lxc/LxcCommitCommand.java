@@ -1,6 +1,7 @@
 package dev.layerfs.cli.lxc;
 
 import dev.layerfs.cli.UserError;
+import dev.layerfs.cli.imaged.RegistryAccessOptions;
 import dev.layerfs.cli.imaged.Servers;
 import dev.layerfs.imaged.client.ImageRef;
 import dev.layerfs.imaged.client.Progress;
@@ -8,6 +9,7 @@ import dev.layerfs.imaged.client.PushResult;
 import dev.layerfs.imaged.client.RegistryException;
 import dev.layerfs.imaged.layer.LayerRefusedException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -33,6 +35,9 @@ public final class LxcCommitCommand implements Callable<Integer> {
             description = "registry to push to (default: the one the container's image came from)")
     String server;
 
+    @Mixin
+    RegistryAccessOptions access;
+
     @Option(names = {"-P", "--lxcpath"}, paramLabel = "DIR", description = "where LXC keeps containers (default: ${DEFAULT-VALUE})")
     Path lxcpath = ContainerDir.DEFAULT_LXCPATH;
 
@@ -46,8 +51,9 @@ public final class LxcCommitCommand implements Callable<Integer> {
         Lxc.requireInstalled();
         PushResult pushed;
         try {
-            pushed = new ContainerCommitter(Progress.forTerminal()).commit(container, ref, Optional.ofNullable(server).map(Servers::url));
+            pushed = new ContainerCommitter(Progress.forTerminal(), access.access()).commit(container, ref, Optional.ofNullable(server).map(Servers::url));
         } catch (RegistryException e) {
+            RegistryAccessOptions.explainRefusal(e, server == null ? "of the container's image" : server);
             if (e.isNotFound()) {
                 throw new UserError("the image of container " + container.name() + " is no longer on the registry ("
                         + e.code() + "): " + e.getMessage(), e);

@@ -1,6 +1,7 @@
 package dev.layerfs.cli.lxc;
 
 import dev.layerfs.cli.UserError;
+import dev.layerfs.cli.imaged.RegistryAccessOptions;
 import dev.layerfs.cli.imaged.Servers;
 import dev.layerfs.imaged.client.ImageRef;
 import dev.layerfs.imaged.client.Progress;
@@ -9,6 +10,7 @@ import dev.layerfs.imaged.client.RegistryException;
 import dev.layerfs.imaged.layer.DataDirs;
 import dev.layerfs.imaged.layer.LayerStore;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -34,6 +36,9 @@ public final class LxcCreateCommand implements Callable<Integer> {
             description = "registry to pull from (default: ${DEFAULT-VALUE}, the local imaged)")
     String server;
 
+    @Mixin
+    RegistryAccessOptions access;
+
     @Option(names = {"-P", "--lxcpath"}, paramLabel = "DIR", description = "where LXC keeps containers (default: ${DEFAULT-VALUE})")
     Path lxcpath = ContainerDir.DEFAULT_LXCPATH;
 
@@ -50,8 +55,9 @@ public final class LxcCreateCommand implements Callable<Integer> {
         LayerStore layers = new LayerStore(store != null ? store : DataDirs.defaultLayerStore());
         PulledImage pulled;
         try {
-            pulled = new ContainerCreator(writer, layers, Progress.forTerminal()).create(container, ref, Servers.url(server));
+            pulled = new ContainerCreator(writer, layers, Progress.forTerminal(), access.access()).create(container, ref, Servers.url(server));
         } catch (RegistryException e) {
+            RegistryAccessOptions.explainRefusal(e, server);
             if (e.isNotFound()) {
                 throw new UserError("image " + ref + " not found on " + server + " (" + e.code() + ")", e);
             }

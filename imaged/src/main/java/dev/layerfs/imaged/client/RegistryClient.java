@@ -2,6 +2,8 @@ package dev.layerfs.imaged.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.layerfs.imaged.auth.ClientAccess;
+import dev.layerfs.imaged.auth.Credentials;
 import dev.layerfs.imaged.oci.Digest;
 import dev.layerfs.imaged.oci.Manifest;
 import dev.layerfs.imaged.oci.MediaTypes;
@@ -59,16 +61,29 @@ public final class RegistryClient {
     private final URI server;
     private final HttpClient http;
     private final int chunkSize;
+    private final ClientAccess access;
 
     public RegistryClient(URI server) {
         this(server, DEFAULT_CHUNK_SIZE);
     }
 
     public RegistryClient(URI server, int chunkSize) {
+        this(server, chunkSize, ClientAccess.NONE);
+    }
+
+    /** Sends {@code access}'s token on every request and trusts its certificates for https. */
+    public RegistryClient(URI server, ClientAccess access) {
+        this(server, DEFAULT_CHUNK_SIZE, access);
+    }
+
+    public RegistryClient(URI server, int chunkSize, ClientAccess access) {
         String s = server.toString();
         this.server = URI.create(s.endsWith("/") ? s : s + "/");
         this.chunkSize = chunkSize;
-        this.http = HttpClient.newBuilder()
+        this.access = access;
+        HttpClient.Builder builder = HttpClient.newBuilder();
+        access.tls().ifPresent(builder::sslContext);
+        this.http = builder
                 .version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NORMAL)
                 .connectTimeout(Duration.ofSeconds(10))
@@ -301,7 +316,9 @@ public final class RegistryClient {
     }
 
     private <T> HttpResponse<T> send(HttpRequest.Builder request, HttpResponse.BodyHandler<T> handler) throws IOException {
-        HttpRequest req = request.header("User-Agent", "imaged-client").build();
+        request.header("User-Agent", "imaged-client");
+        access.token().ifPresent(t -> request.header("Authorization", Credentials.bearer(t)));
+        HttpRequest req = request.build();
         try {
             HttpResponse<T> r = http.send(req, handler);
             LOG.debug("{} {} -> {}", req.method(), req.uri(), r.statusCode());

@@ -11,7 +11,13 @@ import dev.layerfs.imaged.oci.RegistryException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
@@ -25,12 +31,21 @@ import org.apache.ratis.util.TimeDuration;
 /**
  * The metadata as seen through Raft: commands go to the leader (the Ratis client finds it and
  * follows leader changes), reads are linearizable ReadIndex reads unless a caller explicitly asks
- * for this node's local state. Retries are bounded (about 20 s), after which the caller gets
- * UNAVAILABLE instead of hanging: no majority means no acknowledged write.
+ * for this node's local state. Retries are bounded (a retry policy, and an overall deadline per
+ * call), after which the caller gets UNAVAILABLE instead of hanging: no majority means no
+ * acknowledged write.
  */
 public final class RaftMetadataClient implements MetadataService, Closeable {
 
+    /** No metadata call waits longer than this, whatever the retries. */
+    static final long DEADLINE_SECONDS = 30;
+
     private final RaftClient client;
+    private final ExecutorService calls = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "metadata-call");
+        t.setDaemon(true);
+        return t;
+    });
     private final RaftPeerId self;
 
     public RaftMetadataClient(RaftNode node) {
@@ -47,36 +62,50 @@ public final class RaftMetadataClient implements MetadataService, Closeable {
 
     @Override
     public void submit(Command command) {
-        RaftClientReply reply;
-        try {
-            reply = client.io().send(message(Json.write(command)));
-        } catch (IOException e) {
-            throw unavailable("write " + command.getClass().getSimpleName(), e);
-        }
-        if (!reply.isSuccess()) {
-            throw unavailable("write " + command.getClass().getSimpleName(), reply.getException());
-        }
+        String what = "write " + command.getClass().getSimpleName();
+        Message m = message(Json.write(command));
+        RaftClientReply reply = call(() -> client.io().send(m), what);
         Json.read(reply.getMessage().getContent().toByteArray(), Outcome.class).orThrow();
     }
 
     @Override
     public <T> Optional<T> read(Query<T> query, ReadMode mode) {
-        RaftClientReply reply;
-        try {
-            Message m = message(Json.write(query));
-            reply = mode == ReadMode.LOCAL ? client.io().sendStaleRead(m, 0, self) : client.io().sendReadOnly(m);
-        } catch (IOException e) {
-            throw unavailable("read " + query.getClass().getSimpleName(), e);
-        }
-        if (!reply.isSuccess()) {
-            throw unavailable("read " + query.getClass().getSimpleName(), reply.getException());
-        }
+        Message m = message(Json.write(query));
+        String what = "read " + query.getClass().getSimpleName();
+        RaftClientReply reply = call(mode == ReadMode.LOCAL ? () -> client.io().sendStaleRead(m, 0, self)
+                : () -> client.io().sendReadOnly(m), what);
         return Optional.ofNullable(Json.read(reply.getMessage().getContent().toByteArray(), query.answerType()));
     }
 
     @Override
     public void close() throws IOException {
+        calls.shutdownNow();
         client.close();
+    }
+
+    /**
+     * Runs one blocking Ratis call (which retries by the policy) under an overall deadline. On
+     * timeout the call is interrupted; a write may still commit later, but it was never acknowledged.
+     */
+    private RaftClientReply call(Callable<RaftClientReply> blocking, String what) {
+        Future<RaftClientReply> call = calls.submit(blocking);
+        RaftClientReply reply;
+        try {
+            reply = call.get(DEADLINE_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            call.cancel(true);
+            throw unavailable(what, e);
+        } catch (TimeoutException e) {
+            call.cancel(true);
+            throw unavailable(what, new IOException("no answer within " + DEADLINE_SECONDS + " s"));
+        } catch (ExecutionException e) {
+            throw unavailable(what, e.getCause() instanceof Exception c ? c : e);
+        }
+        if (!reply.isSuccess()) {
+            throw unavailable(what, reply.getException());
+        }
+        return reply;
     }
 
     private static Message message(byte[] json) {

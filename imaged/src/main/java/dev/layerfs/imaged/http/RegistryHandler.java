@@ -1,5 +1,6 @@
 package dev.layerfs.imaged.http;
 
+import dev.layerfs.imaged.auth.PeerAccess;
 import dev.layerfs.imaged.blob.BlobStore;
 import dev.layerfs.imaged.blob.Uploads;
 import dev.layerfs.imaged.meta.MetadataService;
@@ -42,6 +43,12 @@ public final class RegistryHandler extends Handler.Abstract {
     private final UploadProxy proxy;
 
     public RegistryHandler(String nodeId, Registry registry, BlobStore store, MetadataService meta, Supplier<Object> status) {
+        this(nodeId, registry, store, meta, status, PeerAccess.PLAIN);
+    }
+
+    /** {@code peers}: how upload requests are forwarded to the node holding the session (TLS, cluster token). */
+    public RegistryHandler(String nodeId, Registry registry, BlobStore store, MetadataService meta, Supplier<Object> status,
+                           PeerAccess peers) {
         this.nodeId = nodeId;
         this.blobs = new BlobsHandler(registry);
         this.uploads = new UploadsHandler(registry);
@@ -49,7 +56,7 @@ public final class RegistryHandler extends Handler.Abstract {
         this.tags = new TagsHandler(registry);
         this.referrers = new ReferrersHandler(registry);
         this.internal = new InternalHandler(store, status);
-        this.proxy = new UploadProxy(meta);
+        this.proxy = new UploadProxy(meta, peers);
     }
 
     static ReadMode readMode(Exchange ex) {

@@ -1,5 +1,6 @@
 package dev.layerfs.imaged.http;
 
+import dev.layerfs.imaged.auth.PeerAccess;
 import dev.layerfs.imaged.meta.MetadataService;
 import dev.layerfs.imaged.meta.NodeRecord;
 import dev.layerfs.imaged.meta.Query.ListNodes;
@@ -7,7 +8,6 @@ import dev.layerfs.imaged.oci.ErrorCode;
 import dev.layerfs.imaged.oci.RegistryException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -25,13 +25,16 @@ final class UploadProxy {
     private static final List<String> RESPONSE_HEADERS = List.of("Location", "Range", "Docker-Upload-UUID", "Docker-Content-Digest");
 
     private final MetadataService meta;
-    private final HttpClient http = HttpClient.newBuilder()
-            .connectTimeout(Duration.ofSeconds(2))
-            .version(HttpClient.Version.HTTP_1_1)
-            .build();
+    private final PeerAccess peers;
+    private final HttpClient http;
 
-    UploadProxy(MetadataService meta) {
+    UploadProxy(MetadataService meta, PeerAccess peers) {
         this.meta = meta;
+        this.peers = peers;
+        this.http = peers.httpClient()
+                .connectTimeout(Duration.ofSeconds(2))
+                .version(HttpClient.Version.HTTP_1_1)
+                .build();
     }
 
     void forward(Exchange ex, String owner, String pathAndQuery) throws IOException {
@@ -39,10 +42,17 @@ final class UploadProxy {
                 .filter(n -> n.id().equals(owner)).findFirst()
                 .orElseThrow(() -> new RegistryException(ErrorCode.BLOB_UPLOAD_UNKNOWN,
                         "upload session belongs to unknown node " + owner));
-        HttpRequest.Builder req = HttpRequest.newBuilder(URI.create("http://" + node.httpAddress() + pathAndQuery))
+        HttpRequest.Builder req = HttpRequest.newBuilder(peers.uri(node.httpAddress(), pathAndQuery))
                 .timeout(Duration.ofMinutes(10));
         for (String h : REQUEST_HEADERS) {
             ex.header(h).ifPresent(v -> req.header(h, v));
+        }
+        // This node already let the client in: the owner accepts the cluster token, or else the
+        // client's own credentials (every node has the same token file).
+        if (peers.clusterToken().isPresent()) {
+            peers.sign(req);
+        } else {
+            ex.header("Authorization").ifPresent(v -> req.header("Authorization", v));
         }
         InputStream body = ex.body();
         long length = ex.contentLength();

@@ -1,5 +1,6 @@
 package dev.layerfs.imaged.server;
 
+import dev.layerfs.imaged.auth.ServerSecurity;
 import dev.layerfs.imaged.cluster.ClusterSpec;
 import dev.layerfs.imaged.cluster.RaftTuning;
 import java.net.InetSocketAddress;
@@ -9,7 +10,8 @@ import java.util.concurrent.CountDownLatch;
 /**
  * A plain entry point for one node, used by the multi-process tests and by hand:
  * {@code --id ID --peers id=host:port,... --listen host:port --data DIR
- * [--replication N] [--snapshot-threshold N] [--repair-period-ms N]}.
+ * [--replication N] [--snapshot-threshold N] [--repair-period-ms N]}, and the access options of
+ * {@link SecurityOptions}.
  * The {@code imaged serve} command is the user-facing launcher for the same server.
  */
 public final class ImagedMain {
@@ -19,15 +21,18 @@ public final class ImagedMain {
 
     public static void main(String[] args) throws Exception {
         ServerConfig config;
+        ServerSecurity security;
         try {
-            config = parse(args);
+            SecurityOptions secure = SecurityOptions.extract(args);
+            config = parse(secure.rest());
+            security = secure.load();
         } catch (IllegalArgumentException e) {
             System.err.println("imaged: " + e.getMessage());
             System.exit(2);
             return;
         }
         try {
-            runUntilShutdown(new ImagedServer(config));
+            runUntilShutdown(new ImagedServer(config, security));
         } catch (Exception e) {
             System.err.println("imaged: " + e.getMessage());
             System.exit(1);

@@ -1,9 +1,11 @@
 package dev.layerfs.imaged.server;
 
+import dev.layerfs.imaged.auth.ServerSecurity;
 import dev.layerfs.imaged.blob.BlobStore;
 import dev.layerfs.imaged.blob.Uploads;
 import dev.layerfs.imaged.cluster.RaftMetadataClient;
 import dev.layerfs.imaged.cluster.RaftNode;
+import dev.layerfs.imaged.http.AccessHandler;
 import dev.layerfs.imaged.http.HttpServer;
 import dev.layerfs.imaged.http.RegistryHandler;
 import dev.layerfs.imaged.meta.Command.RegisterNode;
@@ -30,6 +32,7 @@ public final class ImagedServer implements AutoCloseable {
     static final Duration ABANDONED_UPLOAD = Duration.ofDays(7);
 
     private final ServerConfig config;
+    private final ServerSecurity security;
     private RaftNode raft;
     private RaftMetadataClient meta;
     private BlobReplication replication;
@@ -37,7 +40,13 @@ public final class ImagedServer implements AutoCloseable {
     private Thread registration;
 
     public ImagedServer(ServerConfig config) {
+        this(config, ServerSecurity.NONE);
+    }
+
+    /** With access control: tokens, TLS, and how to reach peers (see {@link ServerSecurity}). */
+    public ImagedServer(ServerConfig config, ServerSecurity security) {
         this.config = config;
+        this.security = security;
     }
 
     public void start() throws Exception {
@@ -53,12 +62,14 @@ public final class ImagedServer implements AutoCloseable {
         raft.start();
         meta = new RaftMetadataClient(raft);
         replication = new BlobReplication(self, config.cluster().size(), config.effectiveReplicationFactor(),
-                meta, store, new PeerBlobClient());
+                meta, store, new PeerBlobClient(security.peers()));
         Registry registry = new Registry(meta, store, uploads, replication);
-        http = new HttpServer(config.listen(), new RegistryHandler(self, registry, store, meta, this::status));
+        RegistryHandler routes = new RegistryHandler(self, registry, store, meta, this::status, security.peers());
+        http = new HttpServer(config.listen(), new AccessHandler(security.policy(), routes), security.tls());
         http.start();
-        LOG.info("node {}: registry API on http://{}:{}, data in {}, replication factor {}", self,
-                config.listen().getHostString(), http.port(), data, replication.factor());
+        LOG.info("node {}: registry API on {}://{}:{}, data in {}, replication factor {}", self,
+                security.tls().isPresent() ? "https" : "http", config.listen().getHostString(), http.port(), data, replication.factor());
+        security.warnings(config.listen()).forEach(w -> LOG.warn("node {}: {}", self, w));
         registration = new Thread(() -> {
             if (register()) {
                 reconcile();

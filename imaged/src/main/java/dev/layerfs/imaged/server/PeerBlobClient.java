@@ -1,5 +1,6 @@
 package dev.layerfs.imaged.server;
 
+import dev.layerfs.imaged.auth.PeerAccess;
 import dev.layerfs.imaged.blob.BlobStore;
 import dev.layerfs.imaged.blob.StoredBlob;
 import dev.layerfs.imaged.meta.NodeRecord;
@@ -23,14 +24,25 @@ public final class PeerBlobClient {
 
     public static final String PATH = "/internal/blobs/";
 
-    private final HttpClient http = HttpClient.newBuilder()
-            .connectTimeout(Duration.ofSeconds(2))
-            .version(HttpClient.Version.HTTP_1_1)
-            .build();
+    private final PeerAccess peers;
+    private final HttpClient http;
+
+    public PeerBlobClient() {
+        this(PeerAccess.PLAIN);
+    }
+
+    /** Over TLS and with the cluster token when {@code peers} says so. */
+    public PeerBlobClient(PeerAccess peers) {
+        this.peers = peers;
+        this.http = peers.httpClient()
+                .connectTimeout(Duration.ofSeconds(2))
+                .version(HttpClient.Version.HTTP_1_1)
+                .build();
+    }
 
     /** Copies {@code file} (the blob {@code digest}) to {@code node}; returns when it is durable there. */
     public void push(NodeRecord node, Digest digest, Path file) throws IOException {
-        HttpRequest req = HttpRequest.newBuilder(uri(node, digest))
+        HttpRequest req = peers.sign(HttpRequest.newBuilder(uri(node, digest)))
                 .timeout(Duration.ofMinutes(10))
                 .PUT(HttpRequest.BodyPublishers.ofFile(file))
                 .build();
@@ -42,7 +54,7 @@ public final class PeerBlobClient {
 
     /** Fetches {@code digest} from {@code node} into {@code store}; empty when the node lacks it. */
     public Optional<StoredBlob> fetch(NodeRecord node, Digest digest, long size, BlobStore store) throws IOException {
-        HttpRequest req = HttpRequest.newBuilder(uri(node, digest)).timeout(Duration.ofMinutes(10)).GET().build();
+        HttpRequest req = peers.sign(HttpRequest.newBuilder(uri(node, digest))).timeout(Duration.ofMinutes(10)).GET().build();
         HttpResponse<InputStream> resp = send(req, HttpResponse.BodyHandlers.ofInputStream(), node);
         try (InputStream body = resp.body()) {
             if (resp.statusCode() == 404) {
@@ -66,7 +78,7 @@ public final class PeerBlobClient {
         }
     }
 
-    private static URI uri(NodeRecord node, Digest digest) {
-        return URI.create("http://" + node.httpAddress() + PATH + digest);
+    private URI uri(NodeRecord node, Digest digest) {
+        return peers.uri(node.httpAddress(), PATH + digest);
     }
 }

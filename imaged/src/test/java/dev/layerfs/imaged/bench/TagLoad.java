@@ -79,6 +79,13 @@ public final class TagLoad {
                         node.resolve("/v2/" + repo + "/blobs/uploads/?digest=" + digest))
                 .header("Content-Type", "application/octet-stream")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(content)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 202) { // no monolithic POST (the reference registry): POST, then PUT the bytes
+            String location = r.headers().firstValue("Location").orElseThrow(() ->
+                    new IOException("upload session on " + node + " has no Location"));
+            URI put = node.resolve(location + (location.contains("?") ? "&" : "?") + "digest=" + digest);
+            r = http.send(HttpRequest.newBuilder(put).header("Content-Type", "application/octet-stream")
+                    .PUT(HttpRequest.BodyPublishers.ofByteArray(content)).build(), HttpResponse.BodyHandlers.ofString());
+        }
         if (r.statusCode() != 201) {
             throw new IOException("blob upload " + digest + " to " + node + " answered " + r.statusCode() + ": " + r.body());
         }

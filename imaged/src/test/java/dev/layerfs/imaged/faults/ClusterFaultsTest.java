@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -54,7 +57,9 @@ class ClusterFaultsTest {
     }
 
     private static void runAndCheck(int nodes) throws Exception {
-        Path dir = Files.createDirectories(Path.of("target", "faults", nodes + "-nodes-seed-" + SEED).toAbsolutePath());
+        Path dir = Path.of("target", "faults", nodes + "-nodes-seed-" + SEED).toAbsolutePath();
+        deleteRecursively(dir); // a new cluster: nothing from an earlier run may be mistaken for this run's writes
+        Files.createDirectories(dir);
         FaultRun.Settings settings = new FaultRun.Settings(nodes, Duration.ofSeconds(SECONDS), SEED, nodes + 1,
                 Duration.ofSeconds(8));
         // Bound: the faults, plus start-up, healing, settling and reading back.
@@ -70,5 +75,16 @@ class ClusterFaultsTest {
         assertEquals(0, report.corruptBlobs().size(), "corrupt blobs: " + report.corruptBlobs() + where);
         assertEquals(0, report.divergentNodes().size(), "nodes did not converge: " + report.divergentNodes() + where);
         assertEquals(0, report.unrecoveredNodes().size(), "nodes that never recovered: " + report.unrecoveredNodes() + where);
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
+                Files.delete(p);
+            }
+        }
     }
 }

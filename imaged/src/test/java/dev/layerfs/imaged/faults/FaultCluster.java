@@ -55,9 +55,19 @@ final class FaultCluster implements AutoCloseable {
         for (NodeProcess n : nodes) {
             n.start();
         }
-        await(timeout, "a leader and all " + nodes.size() + " nodes registered", () ->
-                leader().isPresent() && nodes.stream().allMatch(n -> n.status(Duration.ofSeconds(2))
-                        .map(s -> s.path("metadata").path("nodes").asInt()).orElse(-1) == nodes.size()));
+        try {
+            await(timeout, "a leader and all " + nodes.size() + " nodes registered", () ->
+                    leader().isPresent() && nodes.stream().allMatch(n -> n.status(Duration.ofSeconds(2))
+                            .map(s -> s.path("metadata").path("nodes").asInt()).orElse(-1) == nodes.size()));
+        } catch (AssertionError e) {
+            StringBuilder why = new StringBuilder(e.getMessage()).append("; node states:");
+            for (NodeProcess n : nodes) {
+                why.append("\n  ").append(n.id()).append(": ")
+                        .append(n.status(Duration.ofSeconds(2)).map(Object::toString).orElse("no answer"))
+                        .append(" (log ").append(n.log()).append(")");
+            }
+            throw new AssertionError(why.toString(), e);
+        }
         return this;
     }
 

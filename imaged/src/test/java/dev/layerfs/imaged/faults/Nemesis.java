@@ -1,6 +1,7 @@
 package dev.layerfs.imaged.faults;
 
 import dev.layerfs.imaged.faults.Fault.Kind;
+import dev.layerfs.imaged.oci.Digest;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Injects faults on a seeded schedule: rounds of (quiet, inject, hold, heal), the kinds taken in
@@ -25,6 +27,11 @@ final class Nemesis {
     private final List<Kind> cycle = new ArrayList<>();
     private final List<NodeProcess> killed = new ArrayList<>();
     private final List<NodeProcess> paused = new ArrayList<>();
+    private int partitions;
+    private long partitionWrites;
+
+    /** The tag the minority probe writes to; not one of the workload's tags. */
+    static final String MINORITY_TAG = "minority";
 
     Nemesis(FaultCluster cluster, History history, long seed) {
         this.cluster = cluster;
@@ -99,17 +106,45 @@ final class Nemesis {
                         leader.isPresent() && victim == target ? "the leader" : "a random node"));
             }
             case PARTITION_LEADER -> {
+                partitions++;
                 List<NodeProcess> minority = new ArrayList<>(List.of(target));
                 minority.addAll(pick(followers(target), faultyMax - 1));
                 Set<Integer> side = new HashSet<>();
                 minority.forEach(n -> side.add(n.index()));
+                RegistryOps probe = new RegistryOps(history, -2, Duration.ofSeconds(2));
+                byte[] layer = RegistryOps.config("minority-layer", partitions); // any small blob will do
+                boolean layerPushed = new RegistryOps(history, -2, Duration.ofSeconds(8)).pushBlob(target.endpoint(), layer).ok();
                 cluster.net().isolate(side);
                 long at = history.now();
-                Thread.sleep(hold + 6000); // longer than a client's timeout: requests start and end inside the cut
+                // Longer than a client's timeout, so that requests start and end inside the cut.
+                probeMinority(probe, minority, layerPushed ? Optional.of(layer) : Optional.empty(), hold + 6000);
                 long healing = history.now();
                 cluster.net().healAll();
                 history.record(new Fault(history.nextId(), kind, ids(minority), at, healing, note));
             }
+        }
+    }
+
+    /**
+     * While the minority is cut off, keeps sending it small writes with a short timeout, so that
+     * many writes start and end inside the cut: a broken server would acknowledge some of them.
+     */
+    private void probeMinority(RegistryOps probe, List<NodeProcess> minority, Optional<byte[]> layer, long millis)
+            throws InterruptedException {
+        long end = System.nanoTime() + millis * 1_000_000;
+        while (System.nanoTime() < end) {
+            for (NodeProcess n : minority) {
+                byte[] blob = new byte[256];
+                ThreadLocalRandom.current().nextBytes(blob);
+                probe.pushBlob(n.endpoint(), blob);
+                if (layer.isPresent()) {
+                    // A tag write whose blobs are all acknowledged: only the missing majority can refuse it.
+                    long seq = -(++partitionWrites);
+                    probe.putTag(n.endpoint(), MINORITY_TAG, seq,
+                            RegistryOps.manifest(layer.get(), Digest.of(layer.get()).toString(), layer.get().length, MINORITY_TAG, seq));
+                }
+            }
+            Thread.sleep(Math.max(0, Math.min(300, (end - System.nanoTime()) / 1_000_000)));
         }
     }
 
