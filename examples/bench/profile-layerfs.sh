@@ -57,8 +57,11 @@ fresh_mount() { # [extra env assignments via env]
 unmount() { # unmount, then wait for the daemon: on a loaded host its JVM may take longer than umount waits
   local pid; pid=$(daemon_pid)
   "$LAYERFS" umount "$MNT" || true
-  for _ in $(seq 600); do [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-  echo "profile-layerfs: daemon $pid still running 60 s after its unmount" >&2; return 1
+  for _ in $(seq 300); do [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  # seen here: a mount namespace created meanwhile (e.g. by an LXC container) keeps a copy of the
+  # mount, so the FUSE connection stays open and libfuse never sees the unmount; end the daemon
+  echo "profile-layerfs: daemon $pid still running 30 s after its unmount; killing it" >&2
+  kill "$pid" 2>/dev/null || true
 }
 drop() { [ "${DROP:-1}" = 0 ] || { sync; echo 3 > /proc/sys/vm/drop_caches; sleep 2; }; }
 daemon_pid() { ps -eo pid=,args= | awk -v m="$MNT" '$NF == m && / -f / {print $1; exit}'; }
@@ -66,7 +69,7 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # utime + stime, all 
 ticks() { awk -v a="$1" -v b="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", (b-a)/hz}'; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.3f", (b-a)/1e9}'; }
 
-echo "# layerfs profile $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg), opts: ${EXTRA:-default}" | tee -a "$WORK/times.txt"
+echo "# layerfs profile $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg), opts: ${EXTRA:-default}, JVM: ${JAVA_EXTRA:-default}" | tee -a "$WORK/times.txt"
 for w in "${workloads[@]}"; do
   # ops: one debug pass
   : > "$WORK/daemon.log"
@@ -87,7 +90,7 @@ for w in "${workloads[@]}"; do
     c0=$(cpu_ticks "$pid"); t0=$(date +%s%N); run_workload "$w"; t1=$(date +%s%N); c1=$(cpu_ticks "$pid")
     line+=", warm $(secs "$t0" "$t1") s (daemon CPU $(ticks "$c0" "$c1") s)" ;;
   esac
-  [ -n "$perf_pid" ] && { kill -INT "$perf_pid"; wait "$perf_pid" || true; }
+  [ -n "$perf_pid" ] && { kill -INT "$perf_pid" 2>/dev/null || true; wait "$perf_pid" || true; }
   unmount
   if [ -n "$perf_pid" ]; then
     perf report -i "$WORK/perf-$w.data" --children --sort sym --stdio -g none 2>/dev/null | python3 -c '

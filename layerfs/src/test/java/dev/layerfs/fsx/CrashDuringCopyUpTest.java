@@ -20,6 +20,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +30,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -102,18 +104,24 @@ class CrashDuringCopyUpTest {
         System.out.println("crash test:\n" + figures);
     }
 
-    /** Starts the daemon, runs the round's workload and kills the daemon once a third of it is acknowledged. */
+    /**
+     * Starts the daemon and runs the round's workload; the worker whose acknowledgement completes
+     * the first third kills the daemon at once, while the other workers are in the middle of theirs.
+     */
     private void crashDuring(List<Plan> plans, String dirs, Path mnt, Set<String> acked, StringBuilder figures) throws Exception {
         MountProcess daemon = MountProcess.start(dirs, mnt, tmp.resolve("daemon.log"));
         List<Thread> workers = new ArrayList<>();
-        java.util.concurrent.atomic.AtomicLong killedAt = new java.util.concurrent.atomic.AtomicLong();
+        AtomicLong killedAt = new AtomicLong();
+        AtomicInteger inFlightAtKill = new AtomicInteger(-1);
+        AtomicInteger ackedBeforeKill = new AtomicInteger();
         AtomicInteger ackedAfterKill = new AtomicInteger();
         Set<String> ackedAfterDeath = ConcurrentHashMap.newKeySet();
-        List<String> errorsBeforeKill = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<String> errorsBeforeKill = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger next = new AtomicInteger();
+        AtomicInteger started = new AtomicInteger();
+        AtomicInteger done = new AtomicInteger();
+        int killAfter = Math.max(2, plans.size() / 3);
         try {
-            AtomicInteger next = new AtomicInteger();
-            AtomicInteger started = new AtomicInteger();
-            int baseline = acked.size();
             for (int t = 0; t < THREADS; t++) {
                 Thread w = new Thread(() -> {
                     for (int i = next.getAndIncrement(); i < plans.size(); i = next.getAndIncrement()) {
@@ -121,43 +129,45 @@ class CrashDuringCopyUpTest {
                         boolean deadBefore = !daemon.isAlive();
                         try {
                             perform(daemon.path(), plans.get(i));
-                            acked.add(plans.get(i).name());
-                            if (killedAt.get() != 0) {
-                                ackedAfterKill.incrementAndGet();
-                            }
-                            if (deadBefore) { // every one of these operations needs the daemon's answer
-                                ackedAfterDeath.add(plans.get(i).name());
-                            }
                         } catch (IOException e) {
                             if (killedAt.get() == 0) {
                                 errorsBeforeKill.add(plans.get(i).name() + ": " + e);
                             }
                             return; // the daemon is gone: ENOTCONN and the like
                         }
+                        acked.add(plans.get(i).name());
+                        if (deadBefore) { // every one of these operations needs the daemon's answer
+                            ackedAfterDeath.add(plans.get(i).name());
+                        }
+                        if (killedAt.get() != 0) {
+                            ackedAfterKill.incrementAndGet();
+                        } else if (done.incrementAndGet() == killAfter && killedAt.compareAndSet(0, System.nanoTime())) {
+                            ackedBeforeKill.set(done.get());
+                            inFlightAtKill.set(started.get() - done.get());
+                            try {
+                                daemon.kill(); // SIGKILL: no shutdown hook, no unmount, no cleanup
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                                return;
+                            }
+                        }
                     }
                 }, "crash-workload-" + t);
                 w.start();
                 workers.add(w);
             }
-            int killAt = baseline + Math.max(2, plans.size() / 3);
-            while (acked.size() < killAt && workers.stream().anyMatch(Thread::isAlive)) {
-                Thread.sleep(2);
-            }
-            assertEquals(List.of(), errorsBeforeKill, "operations failed while the daemon was running");
-            int inFlight = started.get() - (acked.size() - baseline);
-            figures.append("killed after ").append(acked.size() - baseline).append(" acknowledged, ")
-                    .append(inFlight).append(" in flight");
-            assertTrue(inFlight > 0, "the kill came after the workload, not in its middle");
-        } finally {
-            killedAt.set(System.nanoTime());
-            daemon.kill(); // SIGKILL: no shutdown hook, no unmount, no cleanup
             for (Thread w : workers) {
-                w.join(30_000);
+                w.join(120_000);
             }
-            daemon.close(); // fusermount -u -z
+        } finally {
+            daemon.close(); // kills it if still running; fusermount -u -z
         }
-        figures.append(", ").append(ackedAfterKill.get()).append(" completed between SIGKILL and the daemon's exit");
+        assertEquals(List.of(), errorsBeforeKill, "operations failed while the daemon was running");
         assertTrue(workers.stream().noneMatch(Thread::isAlive), "a workload thread hangs on the dead mount");
+        assertTrue(killedAt.get() != 0, "the workload ended before the kill");
+        figures.append("killed after ").append(ackedBeforeKill.get()).append(" acknowledged, ").append(inFlightAtKill.get())
+                .append(" in flight, ").append(ackedAfterKill.get()).append(" completed between SIGKILL and the daemon's exit");
+        assertTrue(inFlightAtKill.get() > 0, "the kill came between operations, not in the middle of one");
         assertEquals(Set.of(), ackedAfterDeath, "operations begun after the daemon was dead, yet acknowledged");
         assertTrue(!MountTable.isMounted(mnt.toRealPath()), "still mounted after fusermount -u -z");
     }

@@ -22,10 +22,14 @@ import java.util.stream.Stream;
  * under {@code .fuse_hidden*} until its last close (documented in the layerfs README; see
  * {@code OpenUnlinkedFileTest}). While so, the tester does not remove or rename the names of
  * files it holds open.
+ *
+ * <p>{@code createWithOwnerDropsSetId}: a file created with set-user-ID or set-group-ID bits in a
+ * set-group-ID directory of another group loses them (see {@code SetIdBitsOnCreateTest}). While
+ * so, the tester creates files without those bits.
  */
-record KnownBugs(boolean removedOpenFileShowsHidden) {
+record KnownBugs(boolean removedOpenFileShowsHidden, boolean createWithOwnerDropsSetId) {
 
-    static final KnownBugs NONE = new KnownBugs(false);
+    static final KnownBugs NONE = new KnownBugs(false, false);
 
     private static KnownBugs probed;
 
@@ -37,7 +41,7 @@ record KnownBugs(boolean removedOpenFileShowsHidden) {
         if (probed == null) {
             Path dir = Files.createTempDirectory("fsx-probe");
             try {
-                probed = new KnownBugs(probeRemovedOpenFile(dir));
+                probed = new KnownBugs(probeRemovedOpenFile(dir.resolve("1")), probeCreateWithOwner(dir.resolve("2")));
             } finally {
                 removeTree(dir);
             }
@@ -51,7 +55,24 @@ record KnownBugs(boolean removedOpenFileShowsHidden) {
             s.add("a removed open file shows as .fuse_hidden* (OpenUnlinkedFileTest): removing or renaming names of open"
                     + " files is left out of the run");
         }
+        if (createWithOwnerDropsSetId) {
+            s.add("a file created in a set-group-ID directory of another group loses its set-ID bits (SetIdBitsOnCreateTest):"
+                    + " files are created without them");
+        }
         return s;
+    }
+
+    private static boolean probeCreateWithOwner(Path dir) throws Exception {
+        Path lower = Files.createDirectories(dir.resolve("lower"));
+        Path upper = Files.createDirectories(dir.resolve("upper"));
+        Path mnt = Files.createDirectories(dir.resolve("mnt"));
+        try (LiveUnion u = LiveUnion.mount(upper + "=rw:" + lower + "=ro", mnt)) {
+            Path d = Files.createDirectory(u.resolve("d"));
+            Files.setAttribute(d, "unix:gid", 1000);
+            Files.setAttribute(d, "unix:mode", 02775);
+            new Op.Create("d/f", 04755).apply(u.path());
+            return ((Integer) Files.getAttribute(d.resolve("f"), "unix:mode") & 06000) == 0;
+        }
     }
 
     private static boolean probeRemovedOpenFile(Path dir) throws Exception {

@@ -25,11 +25,13 @@ final class OpGenerator {
     private final Random r;
 
     private final boolean renameOrUnlinkWhileOpen;
+    private final int createModeMask;
 
-    /** {@code renameOrUnlinkWhileOpen}: whether to remove or rename names of open files (left out while a known bug lasts). */
-    OpGenerator(long seed, boolean renameOrUnlinkWhileOpen) {
+    /** What known bugs leave out: see {@link KnownBugs}. */
+    OpGenerator(long seed, KnownBugs bugs) {
         this.r = new Random(seed);
-        this.renameOrUnlinkWhileOpen = renameOrUnlinkWhileOpen;
+        this.renameOrUnlinkWhileOpen = !bugs.removedOpenFileShowsHidden();
+        this.createModeMask = bugs.createWithOwnerDropsSetId() ? 01777 : 07777;
     }
 
     /** The names in the expected tree, by kind, sorted so that the choice depends on the seed only. */
@@ -78,7 +80,7 @@ final class OpGenerator {
             return new Op.Truncate(p, r.nextInt(4) == 0 ? 0 : (long) r.nextInt((int) Math.min(MAX_FILE, 2 * size(t, p) + 65536) + 1));
         }
         if (dice < 43) {
-            return new Op.Create(fresh(t, 0.85), mode());
+            return new Op.Create(fresh(t, 0.85), mode() & createModeMask);
         }
         if (dice < 49) {
             return new Op.Mkdir(fresh(t, 0.85), r.nextInt(5) == 0 ? mode() : 0755);

@@ -141,7 +141,11 @@ public final class Uploads {
                 ? Optional.of(s) : Optional.empty();
     }
 
+    /** The session's lock; an id naming no session is refused first, so unknown ids never grow the map. */
     private Object lockOf(String id) {
+        if (sessionDir(id).isEmpty()) {
+            throw unknown(id);
+        }
         return locks.computeIfAbsent(id, k -> new Object());
     }
 

@@ -62,8 +62,8 @@ class ClusterFaultsTest {
         Files.createDirectories(dir);
         FaultRun.Settings settings = new FaultRun.Settings(nodes, Duration.ofSeconds(SECONDS), SEED, nodes + 1,
                 Duration.ofSeconds(8));
-        // Bound: the faults, plus start-up, healing, settling and reading back.
-        Report report = assertTimeoutPreemptively(Duration.ofSeconds(SECONDS + 480), () -> new FaultRun(settings, dir).run());
+        // Bound: the faults, plus start-up, healing, settling, and reading back (which grows with the run).
+        Report report = assertTimeoutPreemptively(Duration.ofSeconds(2 * SECONDS + 600), () -> new FaultRun(settings, dir).run());
         System.out.println(Instant.now() + "\n" + report.table());
         report.violations().forEach(System.out::println);
         String where = " (history and node logs in " + dir + ")";

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -20,6 +21,10 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * One fault-injection run, start to verdict: start the cluster, run the workload while the
@@ -113,7 +118,8 @@ final class FaultRun {
         return views;
     }
 
-    private Report check(FaultCluster cluster, History history, List<NodeView> views, List<String> unrecovered) {
+    private Report check(FaultCluster cluster, History history, List<NodeView> views, List<String> unrecovered)
+            throws InterruptedException, ExecutionException {
         List<Op> ops = history.ops();
         HistoryChecker checker = new HistoryChecker(ops);
 
@@ -127,17 +133,30 @@ final class FaultRun {
                 }
             }
         }
-        List<String> lostBlobs = new ArrayList<>();
-        List<String> corrupt = new ArrayList<>();
-        for (NodeProcess node : cluster.nodes()) {
-            for (String digest : acked) {
-                BlobRead read = readBlob(node, digest);
-                if (read.status() != 200) {
-                    lostBlobs.add(digest + " acknowledged (op #" + firstAck(ops, digest) + ") but " + node.id() + " answers " + read.describe());
-                } else if (!read.matches(digest)) {
-                    corrupt.add(digest + " from " + node.id() + " has digest " + read.actual());
-                }
+        List<String> lostBlobs = Collections.synchronizedList(new ArrayList<>());
+        List<String> corrupt = Collections.synchronizedList(new ArrayList<>());
+        // One reader per node: thousands of blobs are read back from every node.
+        ExecutorService readers = Executors.newFixedThreadPool(cluster.size());
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (NodeProcess node : cluster.nodes()) {
+                done.add(readers.submit(() -> {
+                    for (String digest : acked) {
+                        BlobRead read = readBlob(node, digest);
+                        if (read.status() != 200) {
+                            lostBlobs.add(digest + " acknowledged (op #" + firstAck(ops, digest) + ") but " + node.id()
+                                    + " answers " + read.describe());
+                        } else if (!read.matches(digest)) {
+                            corrupt.add(digest + " from " + node.id() + " has digest " + read.actual());
+                        }
+                    }
+                }));
             }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            readers.shutdownNow();
         }
         NodeProcess first = cluster.node(0);
         for (String digest : attempted) {
@@ -209,8 +228,7 @@ final class FaultRun {
             } catch (IOException e) {
                 last = new BlobRead(-1, "", e.toString());
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return new BlobRead(-1, "", "interrupted");
+                throw interrupted(e, "reading back blob " + digest + " from " + node.id());
             }
             sleep(1000);
         }
@@ -233,19 +251,24 @@ final class FaultRun {
             } catch (IOException e) {
                 // retried below
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
+                throw interrupted(e, "reading tag " + tag + " from " + node.id());
             }
             sleep(1000);
         }
         return "unreadable";
     }
 
+    /** An interrupted check is aborted (the test timed out), never counted as a lost write. */
+    private static IllegalStateException interrupted(InterruptedException e, String what) {
+        Thread.currentThread().interrupt();
+        return new IllegalStateException("interrupted while " + what + "; the check was abandoned", e);
+    }
+
     private static void sleep(long millis) {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            throw interrupted(e, "waiting");
         }
     }
 

@@ -46,8 +46,9 @@ class NodeCrashTest {
     @Test
     @Timeout(value = 420, unit = TimeUnit.SECONDS)
     void nodeKilledMidUploadsAndManifestPutsKeepsEveryAcknowledgedWriteShowsNoPartialBlobAndRejoins() throws Exception {
-        try (ProcessCluster cluster = new ProcessCluster(dir, 3,
-                List.of("--snapshot-threshold", "40", "--repair-period-ms", "2000")).start()) {
+        // Started inside the try: a cluster that fails to form is still killed by close.
+        try (ProcessCluster cluster = new ProcessCluster(dir, 3, List.of("--snapshot-threshold", "40", "--repair-period-ms", "2000"))) {
+            cluster.start();
             History history = new History();
             Random random = new Random(SEED);
             ImagedProcess leader = cluster.leader().orElseThrow();

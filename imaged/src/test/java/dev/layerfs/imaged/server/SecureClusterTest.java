@@ -186,6 +186,8 @@ class SecureClusterTest {
                 .redirectErrorStream(true).redirectOutput(dir.resolve("skopeo-refused.log").toFile()).start();
         assertTrue(refused.waitFor(120, TimeUnit.SECONDS));
         assertNotEquals(0, refused.exitValue(), "skopeo without credentials must fail");
+        String why = Files.readString(dir.resolve("skopeo-refused.log")).toLowerCase();
+        assertTrue(why.contains("unauthorized") || why.contains("authentication required"), why);
         assertEquals(404, send(nodes.get(1), "GET", "/v2/lib/skopeo-auth/manifests/v1", null).statusCode(), "nothing was tagged");
 
         Commands.run("skopeo", "copy", "--dest-cert-dir", certDir.toString(), "--dest-creds", "imaged:" + TOKEN, "dir:" + source, ref);

@@ -51,6 +51,11 @@ public final class ImagedProcess implements AutoCloseable {
         return id;
     }
 
+    /** The server JVM's process id (to read its /proc entries). */
+    public long pid() {
+        return process.pid();
+    }
+
     public Path data() {
         return data;
     }
