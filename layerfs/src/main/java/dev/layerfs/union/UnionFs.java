@@ -32,6 +32,7 @@ public final class UnionFs implements AutoCloseable {
     private final Rename rename;
     private final HiddenFiles hidden;
     private final int workDir;
+    private volatile StatfsMode statfsMode = StatfsMode.TOP;
 
     public UnionFs(BranchStack stack) throws ErrnoException {
         this.branches = new OpenBranches(stack);
@@ -215,9 +216,14 @@ public final class UnionFs implements AutoCloseable {
         }
     }
 
-    /** Fills the native struct statvfs at {@code statvfs} from the top branch's file system. */
+    /** Fills the native struct statvfs at {@code statvfs}, as {@link #statfsMode(StatfsMode)} chose. */
     public void statfs(Pointer statvfs) throws ErrnoException {
-        Fs.fstatvfs(branches.root(0), statvfs);
+        Statfs.fill(branches, statfsMode, statvfs);
+    }
+
+    /** What statfs reports: the top branch's file system (default) or the sum over the branches'. */
+    public void statfsMode(StatfsMode mode) {
+        this.statfsMode = mode;
     }
 
     // ---- extended attributes ----

@@ -47,4 +47,28 @@ class FstabOptionsTest {
         var empty = assertThrows(MountException.class, () -> FstabOptions.normalize(List.of("lowerdir=/a::/b")));
         assertTrue(empty.getMessage().contains("lowerdir=/a::/b"), empty.getMessage());
     }
+
+    @Test
+    void udbaRevalShortensEveryCacheTimeoutUnlessOneIsGiven() throws Exception {
+        Files.createDirectories(tmp.resolve("u"));
+        MountOptions o = MountOptions.parse(List.of("dirs=" + tmp.resolve("u") + ",udba=reval,entry_timeout=5"), tmp);
+        assertEquals(5.0, o.entryTimeout());
+        assertEquals(MountOptions.REVAL_TIMEOUT, o.attrTimeout());
+        assertEquals(MountOptions.REVAL_TIMEOUT, o.negativeTimeout());
+        MountOptions none = MountOptions.parse(List.of("dirs=" + tmp.resolve("u") + ",udba=none"), tmp);
+        assertEquals(MountOptions.DEFAULT_ENTRY_TIMEOUT, none.entryTimeout());
+    }
+
+    @Test
+    void unknownUdbaOrStatfsValuesAreRefusedByName() throws Exception {
+        Files.createDirectories(tmp.resolve("u"));
+        var udba = assertThrows(MountException.class,
+                () -> MountOptions.parse(List.of("dirs=" + tmp.resolve("u") + ",udba=notify"), tmp));
+        assertTrue(udba.getMessage().contains("udba=notify"), udba.getMessage());
+        var statfs = assertThrows(MountException.class,
+                () -> MountOptions.parse(List.of("dirs=" + tmp.resolve("u") + ",statfs=avg"), tmp));
+        assertTrue(statfs.getMessage().contains("statfs=avg"), statfs.getMessage());
+        assertEquals(dev.layerfs.union.StatfsMode.SUM,
+                MountOptions.parse(List.of("dirs=" + tmp.resolve("u") + ",statfs=sum"), tmp).statfs());
+    }
 }
