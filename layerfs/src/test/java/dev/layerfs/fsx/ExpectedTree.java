@@ -154,6 +154,13 @@ final class ExpectedTree {
 
     /** Opening for writing copies the file up; then the name goes or moves, as unlink and rename do it. */
     private Outcome fdWrite(Op.FdWrite w, Set<String> alsoTouched) throws IOException {
+        if (w.then() == Op.Then.RENAME && reservedName(w.to())
+                && Files.exists(root.resolve(w.path()), LinkOption.NOFOLLOW_LINKS)) {
+            // the union refuses the .wh. name (EPERM); the open file is written and read all the same
+            Op.FdWrite stay = new Op.FdWrite(w.path(), Op.Then.NOTHING, w.to(), w.offset(), w.length(), w.dataSeed());
+            Outcome o = fdWrite(stay, alsoTouched);
+            return o.ok() ? new Outcome(o.result(), o.detail().replaceFirst("^ok", "EPERM")) : o;
+        }
         Optional<String> target = canonical(w.path(), true);
         target.ifPresent(alsoTouched::add);
         Optional<String> name = canonical(w.path(), false);
