@@ -164,11 +164,6 @@ final class ExpectedTree {
         Optional<String> target = canonical(w.path(), true);
         target.ifPresent(alsoTouched::add);
         Optional<String> name = canonical(w.path(), false);
-        if (w.then() == Op.Then.RENAME && reservedName(w.to()) && name.isPresent()) {
-            // the union refuses the new name (EPERM); the write through the descriptor goes on
-            Outcome o = withCopyUp(new Op.FdWrite(w.path(), Op.Then.NOTHING, "", w.offset(), w.length(), w.dataSeed()), target);
-            return o.ok() && o.detail().startsWith("ok") ? new Outcome(o.result(), "EPERM" + o.detail().substring(2)) : o;
-        }
         Optional<String> to = w.then() == Op.Then.RENAME ? canonical(w.to(), false) : Optional.empty();
         boolean toIsDir = w.then() == Op.Then.RENAME && Files.isDirectory(root.resolve(w.to()), LinkOption.NOFOLLOW_LINKS);
         Outcome o = withCopyUp(w, target);
