@@ -124,4 +124,18 @@ class DirectoryRenameTest extends UnionCase {
         assertEquals(before, Cmd.ok("sh", "-c", "cd " + m("tree") + " && find . | sort && cat x/y x/z/w"));
         assertEquals(List.of("keep"), ls(m("busy")));
     }
+
+    @Test
+    void aFileOpenedAndRemovedInsideStaysUsableAndLeavesNothingWhenTheDirectoryMoves() throws Exception {
+        Files.writeString(m("tree/scratch"), "scratch\n");
+        try (FileChannel f = FileChannel.open(m("tree/scratch"), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            Files.delete(m("tree/scratch"));
+            Files.move(m("tree"), m("moved"), StandardCopyOption.ATOMIC_MOVE);
+            f.write(ByteBuffer.wrap("more".getBytes(StandardCharsets.UTF_8)), 8);
+            ByteBuffer back = ByteBuffer.allocate(12);
+            f.read(back, 0);
+            assertEquals("scratch\nmore", new String(back.array(), StandardCharsets.UTF_8));
+        }
+        assertEquals(List.of("gone", "gonedir", "lower-only", "x"), ls(m("moved")));
+    }
 }
