@@ -5,8 +5,6 @@ import dev.layerfs.imaged.oci.ErrorCode;
 import dev.layerfs.imaged.oci.RegistryException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
@@ -15,7 +13,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -70,10 +67,8 @@ public final class BlobStore {
         try {
             MessageDigest md = Digest.sha256();
             long size;
-            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE);
-                 OutputStream out = new DigestOutputStream(Channels.newOutputStream(ch), md)) {
-                size = in.transferTo(out);
-                out.flush();
+            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                size = DigestingCopy.copy(in, ch, md);
                 ch.force(true);
             }
             Digest actual = Digest.fromMessageDigest(md);
@@ -87,13 +82,22 @@ public final class BlobStore {
 
     /**
      * Moves a finished file (an upload's data, on the same file system) into the store after
-     * verifying its digest; on a mismatch the file is left where it is and nothing is stored.
+     * verifying its digest, read back from the file; on a mismatch the file is left where it is
+     * and nothing is stored.
      */
     public StoredBlob adopt(Path file, Digest expected) throws IOException {
         Digest actual;
         try (InputStream in = Files.newInputStream(file)) {
             actual = Digest.of(in);
         }
+        return adopt(file, expected, actual);
+    }
+
+    /**
+     * As {@link #adopt(Path, Digest)}, for a file whose digest {@code actual} was computed while
+     * it was written (by this process, so it is the digest of exactly these bytes): no read-back.
+     */
+    public StoredBlob adopt(Path file, Digest expected, Digest actual) throws IOException {
         long size = Files.size(file);
         check(Optional.of(expected), -1, actual, size);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {

@@ -5,7 +5,8 @@ import dev.layerfs.imaged.oci.ErrorCode;
 import dev.layerfs.imaged.oci.RegistryException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -20,14 +21,23 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Upload sessions, kept on disk ({@code <dir>/<id>/data} and {@code repository}) so that a
  * Location handed to a client stays valid across requests and restarts of this node. An id is
  * {@code <node>-<uuid>}: any node can tell which node owns the session's bytes.
  * Chunks must arrive in order: a chunk that does not start at the current size is refused with 416.
+ *
+ * <p>Each chunk is digested as it is written, and the running digest is kept in memory with the
+ * byte count it covers, so finishing an upload needs no read-back of the data. The running
+ * digest is used only while that count still equals the data file's size; otherwise (after a
+ * restart of this node, or a chunk that failed half-way) it is rebuilt from the file.
  */
 public final class Uploads {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Uploads.class);
 
     private static final Pattern ID = Pattern.compile(
             "([A-Za-z0-9][A-Za-z0-9_.-]{0,63})-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})");
@@ -36,6 +46,11 @@ public final class Uploads {
     private final BlobStore store;
     private final String nodeId;
     private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, RunningDigest> digests = new ConcurrentHashMap<>();
+
+    /** The sha256 state of an upload's first {@code size} bytes. */
+    private record RunningDigest(MessageDigest md, long size) {
+    }
 
     public Uploads(BlobStore store, String nodeId) throws IOException {
         this.store = store;
@@ -53,6 +68,7 @@ public final class Uploads {
                 Path marker = Files.exists(data) ? data : s;
                 if (Files.getLastModifiedTime(marker).toInstant().isBefore(cutoff)) {
                     deleteSession(s);
+                    digests.remove(s.getFileName().toString());
                     purged++;
                 }
             }
@@ -97,11 +113,33 @@ public final class Uploads {
                         "0-" + Math.max(0, upload.size() - 1));
             }
             Path data = dir.resolve(id).resolve("data");
-            try (OutputStream out = Files.newOutputStream(data, StandardOpenOption.APPEND)) {
-                in.transferTo(out);
+            MessageDigest md = runningDigest(id, data).md();
+            digests.remove(id); // until this chunk is wholly written, the state matches no file size
+            try (FileChannel out = FileChannel.open(data, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+                DigestingCopy.copy(in, out, md);
             }
-            return Files.size(data);
+            long size = Files.size(data);
+            digests.put(id, new RunningDigest(md, size));
+            return size;
         }
+    }
+
+    /** The digest state covering all of {@code data}: the kept one, or rebuilt by reading the file. */
+    private RunningDigest runningDigest(String id, Path data) throws IOException {
+        long size = Files.size(data);
+        RunningDigest kept = digests.get(id);
+        if (kept != null && kept.size() == size) {
+            return kept;
+        }
+        MessageDigest md = Digest.sha256();
+        try (InputStream in = Files.newInputStream(data)) {
+            byte[] buf = new byte[DigestingCopy.BUFFER];
+            for (int n; (n = in.readNBytes(buf, 0, buf.length)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+        }
+        LOG.debug("upload {}: digest of its {} bytes so far rebuilt from {}", id, size, data);
+        return new RunningDigest(md, size);
     }
 
     /** Appends the last chunk, verifies the digest and moves the data into the blob store. */
@@ -109,9 +147,17 @@ public final class Uploads {
         synchronized (lockOf(id)) {
             append(repository, id, start, tail);
             Path session = dir.resolve(id);
-            StoredBlob stored = store.adopt(session.resolve("data"), digest);
+            Path data = session.resolve("data");
+            MessageDigest md = runningDigest(id, data).md();
+            Digest actual;
+            try {
+                actual = Digest.fromMessageDigest((MessageDigest) md.clone()); // the state stays usable if refused
+            } catch (CloneNotSupportedException e) {
+                throw new IllegalStateException("sha256 state cannot be copied", e);
+            }
+            StoredBlob stored = store.adopt(data, digest, actual);
             deleteSession(session);
-            locks.remove(id);
+            forget(id);
             return stored;
         }
     }
@@ -120,8 +166,13 @@ public final class Uploads {
         synchronized (lockOf(id)) {
             require(repository, id);
             deleteSession(dir.resolve(id));
-            locks.remove(id);
+            forget(id);
         }
+    }
+
+    private void forget(String id) {
+        digests.remove(id);
+        locks.remove(id);
     }
 
     private Upload require(String repository, String id) throws IOException {

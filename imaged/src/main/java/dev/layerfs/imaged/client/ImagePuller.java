@@ -6,11 +6,9 @@ import dev.layerfs.imaged.oci.Digest;
 import dev.layerfs.imaged.oci.ImageConfig;
 import dev.layerfs.imaged.oci.Manifest;
 import dev.layerfs.imaged.oci.MediaTypes;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -21,8 +19,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Pulls an image into the layer store: fetches the manifest and config, then each layer the
- * store lacks, verifying digest and size while it downloads, unpacking the verified blob and
- * checking the unpacked content against the config's diff_id. A layer that fails any check
+ * store lacks, unpacking it as it downloads (into a temp tree that is renamed into place only
+ * at the end) while checking its size and digest and the unpacked content's diff_id. The
+ * digest is checked when the download ends, before the rename, so a layer that fails any check
  * leaves nothing.
  */
 public final class ImagePuller {
@@ -77,43 +76,58 @@ public final class ImagePuller {
             return present.get();
         }
         String label = "layer " + digest.hex().substring(0, 12);
-        boolean[] downloaded = {false};
+        VerifyingInputStream[] download = {null};
         try {
             Path dir = store.ensure(digest, Optional.of(diffId), () -> {
-                downloaded[0] = true;
                 progress.start(label, layer.size());
-                return download(repo, layer, digest);
-            });
-            if (downloaded[0]) {
+                download[0] = new VerifyingInputStream(progress.counting(registry.openBlob(repo, digest)), digest, layer.size());
+                return new UnclosedInputStream(download[0]);
+            }, true);
+            if (download[0] != null) {
                 progress.finish("unpacked");
             }
             return dir;
         } catch (IOException | RuntimeException e) {
-            if (downloaded[0]) {
-                progress.finish("failed");
+            if (download[0] == null) {
+                throw e;
             }
-            throw e;
+            progress.finish("failed");
+            throw blame(repo, digest, download[0], e);
+        } finally {
+            if (download[0] != null) {
+                download[0].close();
+            }
         }
     }
 
     /**
-     * Downloads a layer blob beside its future directory, checking size and digest as it
-     * streams, and opens the verified copy (removed when closed). Unverified bytes are never
-     * parsed, so a corrupt or substituted blob is reported as exactly that.
+     * The layer is unpacked while it downloads, so the unpacker may refuse bytes that were never
+     * the layer's: when it fails, the rest of the blob is read and checked, and a blob that is
+     * not what the manifest promised is reported as exactly that (the unpacker has already
+     * removed its temp tree either way).
      */
-    private InputStream download(String repo, Descriptor layer, Digest digest) throws IOException {
-        Path file = Files.createTempFile(store.pathOf(digest).getParent(), "." + digest.hex() + ".unpack-", ".blob");
+    private static IOException blame(String repo, Digest digest, VerifyingInputStream download, Exception failure) {
         try {
-            try (InputStream in = new VerifyingInputStream(progress.counting(registry.openBlob(repo, digest)), digest, layer.size());
-                 OutputStream out = Files.newOutputStream(file)) {
-                in.transferTo(out);
-            } catch (IOException e) {
-                throw new IOException("layer " + digest + " of " + repo + ": " + e.getMessage(), e);
-            }
-            return Files.newInputStream(file, StandardOpenOption.DELETE_ON_CLOSE);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(file);
-            throw e;
+            download.verifyToEnd();
+        } catch (IOException wrongBlob) {
+            IOException e = new IOException("layer " + digest + " of " + repo + ": " + wrongBlob.getMessage(), wrongBlob);
+            e.addSuppressed(failure);
+            return e;
+        }
+        if (failure instanceof IOException io) {
+            return io;
+        }
+        throw (RuntimeException) failure;
+    }
+
+    /** Hands the download to the layer store without letting it close it: a failed unpack still reads it to the end. */
+    private static final class UnclosedInputStream extends FilterInputStream {
+        UnclosedInputStream(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public void close() {
         }
     }
 }

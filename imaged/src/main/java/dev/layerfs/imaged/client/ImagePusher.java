@@ -61,7 +61,7 @@ public final class ImagePusher {
                     layers.add(d);
                 }
             }
-            ensureBlob(target.repository(), layer.digest(), layer.size(), "layer", () -> Files.newInputStream(layer.file()));
+            ensureBlob(target.repository(), layer.digest(), layer.size(), "layer", RegistryClient.BlobSource.ofFile(layer.file()));
             layers.add(new Descriptor(layer.mediaType(), layer.digest(), layer.size()));
 
             ImageConfig config = baseImage.map(b -> b.config().withLayer(layer.diffId(), "imaged push"))

@@ -18,6 +18,8 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,8 +41,12 @@ public final class RegistryClient {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern NEXT_LINK = Pattern.compile("<([^>]+)>\\s*;\\s*rel=\"?next\"?");
 
-    /** Blobs above this size are uploaded in chunks of this size (one PATCH each). */
-    public static final int DEFAULT_CHUNK_SIZE = 32 << 20;
+    /**
+     * The default chunk size: none. A blob goes up as one streamed request, so reading, sending
+     * and the registry's writing overlap; a chunk size makes blobs above it go up as one PATCH
+     * per chunk instead (each held in memory and acknowledged before the next is read).
+     */
+    public static final int STREAMED = 0;
 
     /** Manifests and configs are small; a bigger one is refused rather than held in memory. */
     private static final int MAX_DOCUMENT = 4 << 20;
@@ -56,6 +62,25 @@ public final class RegistryClient {
     @FunctionalInterface
     public interface BlobSource {
         InputStream open() throws IOException;
+
+        /** The file holding the bytes, when there is one: it is then sent straight from disk. */
+        default Optional<Path> file() {
+            return Optional.empty();
+        }
+
+        static BlobSource ofFile(Path file) {
+            return new BlobSource() {
+                @Override
+                public InputStream open() throws IOException {
+                    return Files.newInputStream(file);
+                }
+
+                @Override
+                public Optional<Path> file() {
+                    return Optional.of(file);
+                }
+            };
+        }
     }
 
     private final URI server;
@@ -64,16 +89,17 @@ public final class RegistryClient {
     private final ClientAccess access;
 
     public RegistryClient(URI server) {
-        this(server, DEFAULT_CHUNK_SIZE);
+        this(server, STREAMED);
     }
 
+    /** {@code chunkSize} above 0: blobs bigger than that are uploaded in chunks of that size (resumable by offset). */
     public RegistryClient(URI server, int chunkSize) {
         this(server, chunkSize, ClientAccess.NONE);
     }
 
     /** Sends {@code access}'s token on every request and trusts its certificates for https. */
     public RegistryClient(URI server, ClientAccess access) {
-        this(server, DEFAULT_CHUNK_SIZE, access);
+        this(server, STREAMED, access);
     }
 
     public RegistryClient(URI server, int chunkSize, ClientAccess access) {
@@ -137,23 +163,38 @@ public final class RegistryClient {
     }
 
     /**
-     * Uploads a blob of known digest and size: one PUT for blobs up to the chunk size, PATCHes
-     * with Content-Range for bigger ones, following the Location the registry returns each time.
+     * Uploads a blob of known digest and size: one streamed PUT {@code ?digest=} into a fresh
+     * upload session (a file is sent straight from disk), or, with a chunk size and a bigger blob,
+     * PATCHes with Content-Range, following the Location the registry returns each time. The
+     * registry verifies the digest before it stores anything.
      */
     public void uploadBlob(String repo, Digest digest, long size, BlobSource source, Progress progress) throws IOException {
         HttpResponse<byte[]> started = send(request("v2/" + repo + "/blobs/uploads/").POST(HttpRequest.BodyPublishers.noBody()),
                 HttpResponse.BodyHandlers.ofByteArray());
         expect(started, "starting upload of " + digest + " to " + repo, 202);
         URI location = location(started);
-        try (InputStream raw = source.open(); InputStream in = progress.counting(raw)) {
-            if (size <= chunkSize) {
-                HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.fromPublisher(
-                        HttpRequest.BodyPublishers.ofInputStream(() -> in), size);
-                HttpResponse<byte[]> put = send(HttpRequest.newBuilder(withDigest(location, digest))
-                        .header("Content-Type", "application/octet-stream").PUT(body), HttpResponse.BodyHandlers.ofByteArray());
-                expect(put, "uploading " + digest + " to " + repo, 201);
-                return;
-            }
+        if (chunkSize > 0 && size > chunkSize) {
+            uploadChunks(repo, digest, size, source, progress, location);
+            return;
+        }
+        Optional<Path> file = source.file();
+        if (file.isPresent()) {
+            putWhole(repo, digest, location, CountingPublisher.of(HttpRequest.BodyPublishers.ofFile(file.get()), progress));
+            return;
+        }
+        try (InputStream in = progress.counting(source.open())) {
+            putWhole(repo, digest, location, HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> in), size));
+        }
+    }
+
+    private void putWhole(String repo, Digest digest, URI location, HttpRequest.BodyPublisher body) throws IOException {
+        HttpResponse<byte[]> put = send(HttpRequest.newBuilder(withDigest(location, digest))
+                .header("Content-Type", "application/octet-stream").PUT(body), HttpResponse.BodyHandlers.ofByteArray());
+        expect(put, "uploading " + digest + " to " + repo, 201);
+    }
+
+    private void uploadChunks(String repo, Digest digest, long size, BlobSource source, Progress progress, URI location) throws IOException {
+        try (InputStream in = progress.counting(source.open())) {
             byte[] chunk = new byte[chunkSize];
             long offset = 0;
             while (offset < size) {

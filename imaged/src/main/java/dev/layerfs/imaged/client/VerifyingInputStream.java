@@ -60,6 +60,14 @@ public final class VerifyingInputStream extends FilterInputStream {
         return false;
     }
 
+    /** Reads what is left and checks it all: size and digest, as at the end of any read to the end. */
+    public void verifyToEnd() throws IOException {
+        byte[] buf = new byte[1 << 16];
+        while (read(buf, 0, buf.length) >= 0) {
+            // checked as read
+        }
+    }
+
     private void verifyAtEnd() throws IOException {
         if (verified) {
             return;

@@ -1,8 +1,10 @@
 package dev.layerfs.imaged.layer;
 
+import dev.layerfs.imaged.oci.Digest;
 import dev.layerfs.imaged.oci.MediaTypes;
 import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -19,33 +21,53 @@ public final class LayerArchive {
     private LayerArchive() {
     }
 
+    /** Read size: the tar is read once, sequentially, in big reads. */
+    private static final int BUFFER = 1 << 20;
+
+    /**
+     * Reads the file once: checks every entry name, digests the bytes (and, for gzip, the
+     * uncompressed tar; for a plain tar that is the same digest, computed once). Entry data is
+     * read here into one reused buffer rather than skipped by the tar reader, which would
+     * allocate a small buffer per skip.
+     */
     public static PackedLayer inspect(Path file) throws IOException {
         HashingInputStream compressed = new HashingInputStream(Files.newInputStream(file));
-        try (BufferedInputStream in = new BufferedInputStream(compressed, 1 << 16)) {
+        try (BufferedInputStream in = new BufferedInputStream(compressed, BUFFER)) {
             in.mark(2);
             boolean gzip = in.read() == 0x1f && in.read() == 0x8b;
             in.reset();
-            HashingInputStream uncompressed;
+            HashingInputStream uncompressed = null;
             try {
-                uncompressed = new HashingInputStream(gzip ? new GzipCompressorInputStream(in, true) : in);
-                TarArchiveInputStream tar = new TarArchiveInputStream(uncompressed, "UTF-8");
+                InputStream plain = in;
+                if (gzip) {
+                    uncompressed = new HashingInputStream(new BufferedInputStream(new GzipCompressorInputStream(in, true), BUFFER));
+                    plain = uncompressed;
+                }
+                TarArchiveInputStream tar = new TarArchiveInputStream(plain, "UTF-8");
+                byte[] buf = new byte[BUFFER];
                 long entries = 0;
                 for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; entries++) {
                     LayerUnpacker.components(e.getName(), e.getName());
                     if (e.isLink()) {
                         LayerUnpacker.components(e.getLinkName(), e.getName());
                     }
+                    while (tar.read(buf) >= 0) {
+                        // the entry's data: digested on its way through, nothing else to do with it
+                    }
                 }
                 if (entries == 0) {
                     throw new LayerRefusedException(null, file + " holds no tar entries");
                 }
-                uncompressed.transferTo(java.io.OutputStream.nullOutputStream()); // digests the rest
+                while (plain.read(buf) >= 0) {
+                    // the end-of-archive blocks and padding belong to the digests too
+                }
             } catch (LayerRefusedException e) {
                 throw e;
             } catch (IOException | RuntimeException e) {
                 throw new LayerRefusedException(null, file + " is not a readable " + (gzip ? "gzip-compressed " : "") + "tar: " + e.getMessage(), e);
             }
-            return new PackedLayer(file, compressed.digest(), compressed.count(), uncompressed.digest(),
+            Digest diffId = uncompressed != null ? uncompressed.digest() : compressed.digest();
+            return new PackedLayer(file, compressed.digest(), compressed.count(), diffId,
                     gzip ? MediaTypes.OCI_LAYER_TAR_GZIP : MediaTypes.OCI_LAYER_TAR);
         }
     }

@@ -70,6 +70,15 @@ public final class LayerStore {
      * With {@code diffId}, the uncompressed content must have that digest or nothing is stored.
      */
     public Path ensure(Digest digest, Optional<Digest> diffId, ArchiveSource source) throws IOException {
+        return ensure(digest, diffId, source, false);
+    }
+
+    /**
+     * As {@link #ensure(Digest, Optional, ArchiveSource)}; with {@code sourceVerifies}, the
+     * source's stream itself fails before its end unless its bytes have {@code digest} (a
+     * verifying download), so a plain tar's diff_id is not computed a second time.
+     */
+    public Path ensure(Digest digest, Optional<Digest> diffId, ArchiveSource source, boolean sourceVerifies) throws IOException {
         Optional<Path> present = find(digest);
         if (present.isPresent()) {
             return present.get();
@@ -88,7 +97,7 @@ public final class LayerStore {
             }
             removeLeftovers(digest);
             try (InputStream in = source.open()) {
-                unpacker.unpack(in, dir, diffId);
+                unpacker.unpack(in, dir, diffId, sourceVerifies ? Optional.of(digest) : Optional.empty());
             }
             LOG.debug("unpacked layer {} into {}", digest, dir);
             return dir;

@@ -67,6 +67,16 @@ public final class LayerUnpacker {
      * With {@code expectedDiffId}, the uncompressed stream must have that digest or nothing is kept.
      */
     public UnpackedLayer unpack(InputStream in, Path target, Optional<Digest> expectedDiffId) throws IOException {
+        return unpack(in, target, expectedDiffId, Optional.empty());
+    }
+
+    /**
+     * As {@link #unpack(InputStream, Path, Optional)}, for a stream that itself fails before its
+     * end unless its bytes have digest {@code verifiedDigest} (a verifying download): when the
+     * layer turns out to be a plain tar, that digest is its diff_id, and it is not computed twice.
+     */
+    public UnpackedLayer unpack(InputStream in, Path target, Optional<Digest> expectedDiffId, Optional<Digest> verifiedDigest)
+            throws IOException {
         Path dest = target.toAbsolutePath().normalize();
         if (Files.exists(dest, LinkOption.NOFOLLOW_LINKS)) {
             throw new FileAlreadyExistsException(dest.toString(), null, "layer directory already exists");
@@ -75,7 +85,7 @@ public final class LayerUnpacker {
         Files.createDirectories(parent);
         Path temp = Files.createTempDirectory(parent, "." + dest.getFileName() + ".unpack-");
         try {
-            Extraction x = new Extraction(temp);
+            Extraction x = new Extraction(temp, verifiedDigest);
             x.run(in);
             Digest diffId = x.uncompressed.digest();
             if (expectedDiffId.isPresent() && !expectedDiffId.get().equals(diffId)) {
@@ -135,12 +145,14 @@ public final class LayerUnpacker {
         private final Set<String> seen = new HashSet<>();
         private final Set<String> implicitDirs = new HashSet<>();
         private final List<PendingDir> dirs = new ArrayList<>();
+        private final Optional<Digest> verifiedDigest;
         private HashingInputStream uncompressed;
         private long entries;
         private String current;
 
-        Extraction(Path root) {
+        Extraction(Path root, Optional<Digest> verifiedDigest) {
             this.root = root;
+            this.verifiedDigest = verifiedDigest;
         }
 
         void run(InputStream raw) throws IOException {
@@ -149,7 +161,9 @@ public final class LayerUnpacker {
             boolean gzip = in.read() == 0x1f && in.read() == 0x8b;
             in.reset();
             InputStream plain = gzip ? damageChecked(() -> new GzipCompressorInputStream(in, true)) : in;
-            uncompressed = new HashingInputStream(plain);
+            uncompressed = !gzip && verifiedDigest.isPresent()
+                    ? HashingInputStream.alreadyVerified(plain, verifiedDigest.get())
+                    : new HashingInputStream(plain);
             PaxHeaders.RawReader tar = new PaxHeaders.RawReader(uncompressed);
             for (TarArchiveEntry e = next(tar); e != null; e = next(tar)) {
                 entries++;

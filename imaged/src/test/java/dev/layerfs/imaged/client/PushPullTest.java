@@ -299,6 +299,62 @@ class PushPullTest {
     }
 
     @Test
+    void aTamperedPlainTarLayerUnpacksFullyYetIsRefusedAtTheEndAndNothingIsStored() throws IOException {
+        Path source = tmp.resolve("src");
+        SampleTree.write(source.resolve("data/big"), "x".repeat(200_000));
+        Path tar = tmp.resolve("layer.tar");
+        Commands.run("tar", "--numeric-owner", "-cf", tar.toString(), "-C", source.toString(), ".");
+        PushResult pushed = push(tar, "demo/tampered-plain:v1", null);
+        Digest layer = pushed.manifest().layers().get(0).parsedDigest();
+        Path blob = registry.blobFile(layer);
+        byte[] bytes = Files.readAllBytes(blob);
+        int at = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1).indexOf("xxxxxxxx") + 1000;
+        bytes[at] = 'y'; // still a well-formed tar: only the digest can tell
+        Files.write(blob, bytes);
+
+        Path store = tmp.resolve("store");
+        IOException e = assertThrows(IOException.class, () -> pull("demo/tampered-plain:v1", store));
+        assertTrue(e.getMessage().contains("has digest") && e.getMessage().contains("expected " + layer), e.getMessage());
+        try (Stream<Path> s = Files.list(store.resolve("sha256"))) {
+            assertEquals(List.of("." + layer.hex() + ".lock"), s.map(p -> p.getFileName().toString()).toList(),
+                    "no layer directory and no temp leftovers");
+        }
+    }
+
+    @Test
+    void aStreamedFileUploadWithTheWrongDigestStoresNothing() throws IOException {
+        Path file = tmp.resolve("blob.bin");
+        byte[] content = new byte[3 << 20];
+        new Random(7).nextBytes(content);
+        Files.write(file, content);
+        Digest wrong = Digest.of("something else".getBytes());
+        RegistryClient c = client();
+        RegistryException e = assertThrows(RegistryException.class,
+                () -> c.uploadBlob("demo/streamed", wrong, content.length, RegistryClient.BlobSource.ofFile(file), Progress.silent()));
+        assertEquals("DIGEST_INVALID", e.code());
+        assertEquals(Optional.empty(), c.blobSize("demo/streamed", wrong));
+        assertEquals(Optional.empty(), c.blobSize("demo/streamed", Digest.of(content)));
+
+        long[] counted = {0};
+        c.uploadBlob("demo/streamed", Digest.of(content), content.length, RegistryClient.BlobSource.ofFile(file), new Progress() {
+            @Override
+            public void start(String label, long total) {
+            }
+
+            @Override
+            public void advance(long bytes) {
+                counted[0] += bytes;
+            }
+
+            @Override
+            public void finish(String outcome) {
+            }
+        });
+        assertEquals(Optional.of((long) content.length), c.blobSize("demo/streamed", Digest.of(content)));
+        assertEquals(content.length, counted[0], "progress saw every byte sent");
+    }
+
+    @Test
     void registryErrorsCarryTheOciErrorCode() throws IOException {
         RegistryClient c = client();
         byte[] content = "some blob".getBytes();
