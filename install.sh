@@ -59,6 +59,12 @@ exec java \${LAYERFS_JAVA_OPTS:-} -cp '$lib/*' $2 "\$@"
 SH
   chmod 755 "$PREFIX/bin/$1.tmp" && mv "$PREFIX/bin/$1.tmp" "$PREFIX/bin/$1"
 }
+# mount(8) runs /sbin/mount.fuse.layerfs for `mount -t fuse.layerfs` and /etc/fstab entries.
+SBINDIR=${SBINDIR:-/sbin}
+mkdir -p "$SBINDIR"
+sed "s|/usr/local/bin/layerfs|$PREFIX/bin/layerfs|" cli/src/main/dist/mount.fuse.layerfs > "$SBINDIR/mount.fuse.layerfs.tmp"
+chmod 755 "$SBINDIR/mount.fuse.layerfs.tmp" && mv "$SBINDIR/mount.fuse.layerfs.tmp" "$SBINDIR/mount.fuse.layerfs"
+
 launcher layerfs dev.layerfs.cli.LayerfsCli
 launcher imaged dev.layerfs.cli.ImagedCli
-echo "install.sh: installed $PREFIX/bin/layerfs and $PREFIX/bin/imaged"
+echo "install.sh: installed $PREFIX/bin/layerfs, $PREFIX/bin/imaged and $SBINDIR/mount.fuse.layerfs"
