@@ -12,8 +12,10 @@ PREFIX=${PREFIX:-/usr/local}
 # libfuse2: jnr-fuse binds libfuse.so.2. fuse3: fusermount3 and /etc/fuse.conf.
 # attr: getfattr/setfattr for xattr tests. lxc, busybox-static: containers and their rootfs.
 # skopeo: the standard OCI client the registry is tested with. docker-registry: the reference
-# registry, a benchmark peer.
-PACKAGES=(libfuse2 fuse3 attr lxc busybox-static skopeo docker-registry uidmap iproute2)
+# registry, a benchmark peer. libcap2-bin: setcap for the capability xattr tests. chromium: the
+# headless browser that renders imaged's status page in its test.
+# curl, openssl: the examples and the TLS tests. iproute2, iptables: network namespaces and link cuts for the fault tests.
+PACKAGES=(libfuse2 fuse3 attr libcap2-bin curl openssl lxc busybox-static skopeo docker-registry uidmap iproute2 iptables chromium)
 
 missing=()
 if [ "${SKIP_APT:-0}" != 1 ]; then
@@ -57,6 +59,12 @@ exec java \${LAYERFS_JAVA_OPTS:-} -cp '$lib/*' $2 "\$@"
 SH
   chmod 755 "$PREFIX/bin/$1.tmp" && mv "$PREFIX/bin/$1.tmp" "$PREFIX/bin/$1"
 }
+# mount(8) runs /sbin/mount.fuse.layerfs for `mount -t fuse.layerfs` and /etc/fstab entries.
+SBINDIR=${SBINDIR:-/sbin}
+mkdir -p "$SBINDIR"
+sed "s|/usr/local/bin/layerfs|$PREFIX/bin/layerfs|" cli/src/main/dist/mount.fuse.layerfs > "$SBINDIR/mount.fuse.layerfs.tmp"
+chmod 755 "$SBINDIR/mount.fuse.layerfs.tmp" && mv "$SBINDIR/mount.fuse.layerfs.tmp" "$SBINDIR/mount.fuse.layerfs"
+
 launcher layerfs dev.layerfs.cli.LayerfsCli
 launcher imaged dev.layerfs.cli.ImagedCli
-echo "install.sh: installed $PREFIX/bin/layerfs and $PREFIX/bin/imaged"
+echo "install.sh: installed $PREFIX/bin/layerfs, $PREFIX/bin/imaged and $SBINDIR/mount.fuse.layerfs"

@@ -16,7 +16,8 @@
 # (default: `layerfs` on PATH; `PREFIX=/tmp/p ./install.sh` then LAYERFS=/tmp/p/bin/layerfs).
 # LAYERFS_OPTS adds mount options (e.g. "attr_timeout=60") and LAYERFS_NAME renames the system,
 # so option experiments run beside the default in the same run:
-#   LAYERFS_VARIANTS="layerfs-attr60:attr_timeout=60" adds a second layerfs system.
+#   LAYERFS_VARIANTS="layerfs-attr60:attr_timeout=60" adds a second layerfs system;
+#   "layerfs-c1:attr_timeout=60:-XX:TieredStopAtLevel=1" also sets the daemon's JVM options.
 # Results go to the harness's results directory (printed at the end; summary.md is the table).
 set -euo pipefail
 
@@ -47,15 +48,17 @@ fi
 
 # One --name/--mount/--umount triple per layerfs variant; the default first.
 systems=()
-add_layerfs() { # name extra-options
-  local opts="dirs=\$UPPER=rw:\$LOWER=ro${2:+,$2}"
+add_layerfs() { # name extra-options [jvm-options]
+  local opts="dirs=\$UPPER=rw:\$LOWER=ro${2:+,$2}" env=""
+  [ -n "${3:-}" ] && env="LAYERFS_JAVA_OPTS='${3//+/ }' "
   systems+=(--name "$1"
-            --mount "'$LAYERFS' mount -o $opts \$MNT"
+            --mount "$env'$LAYERFS' mount -o $opts \$MNT"
             --umount "'$LAYERFS' umount \$MNT")
 }
 add_layerfs "${LAYERFS_NAME:-layerfs}" "${LAYERFS_OPTS:-}"
-for v in ${LAYERFS_VARIANTS:-}; do
-  add_layerfs "${v%%:*}" "${v#*:}"
+for v in ${LAYERFS_VARIANTS:-}; do   # NAME:MOUNT-OPTIONS[:JVM-OPTIONS, '+' for spaces]
+  IFS=: read -r name opts jvm <<<"$v"
+  add_layerfs "$name" "$opts" "$jvm"
 done
 
 echo "layerfs-vs-peers: harness $harness, launcher $LAYERFS"

@@ -13,6 +13,9 @@ import picocli.CommandLine.Command;
                 dev.layerfs.cli.imaged.ServeCommand.class,
                 dev.layerfs.cli.imaged.PushCommand.class,
                 dev.layerfs.cli.imaged.PullCommand.class,
+                dev.layerfs.cli.imaged.ClusterCommand.class,
+                dev.layerfs.cli.imaged.GcCommand.class,
+                dev.layerfs.cli.imaged.LeaseCommand.class,
                 dev.layerfs.cli.lxc.LxcCommand.class,
         })
 public final class ImagedCli {

@@ -30,6 +30,7 @@ public final class Mounter {
         UnionFs union;
         try {
             union = new UnionFs(options.branches());
+            union.statfsMode(options.statfs());
         } catch (ErrnoException e) {
             throw new MountException("cannot open branches " + options.branches().spec() + ": " + e.getMessage(), e);
         }

@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 /** Unmounts a layerfs mount with fusermount and waits for its daemon to exit. */
@@ -74,11 +76,22 @@ public final class Unmounter {
         try {
             long pid = Long.parseLong(Files.readString(RunFiles.pid(mountPoint)).strip());
             // a pid file left by a killed daemon may name a recycled pid: check it serves this mount
-            return ProcessHandle.of(pid).filter(p -> p.info().arguments()
-                    .map(args -> java.util.Arrays.asList(args).contains(mountPoint.toString()))
-                    .orElse(false));
+            return ProcessHandle.of(pid).filter(p -> commandLine(pid).contains(mountPoint.toString()));
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
+        }
+    }
+
+    /**
+     * A process's arguments from /proc: ProcessHandle.Info leaves them empty once a command line
+     * passes 4 KiB, which a daemon with many branches does.
+     */
+    private static List<String> commandLine(long pid) {
+        try {
+            String raw = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")), StandardCharsets.ISO_8859_1);
+            return Arrays.asList(raw.split("\0"));
+        } catch (IOException e) {
+            return List.of();
         }
     }
 }

@@ -7,6 +7,7 @@ import dev.layerfs.sys.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -141,7 +142,7 @@ public final class CopyUp {
     }
 
     /** Copies one entry (not a directory's content) from {@code srcParent} to {@code upperParent}. */
-    private void copy(int srcParent, Entry e, int upperParent, String name, UnionPath path, long keepBytes)
+    void copy(int srcParent, Entry e, int upperParent, String name, UnionPath path, long keepBytes)
             throws ErrnoException {
         String tmp = assemble(srcParent, e, name, path, keepBytes);
         try {
@@ -155,7 +156,7 @@ public final class CopyUp {
             removeQuietly(tmp, e.stat().isDirectory());
             throw ex;
         }
-        inodes.copiedUp(e.branch(), e.stat(), Fs.stat(upperParent, name));
+        inodes.copiedUp(Fs.stat(upperParent, name).ino(), numberFor(srcParent, e, name));
         LOG.debug("copied up {} from branch {}", path, branches.stack().get(e.branch()).dir());
     }
 
@@ -178,6 +179,10 @@ public final class CopyUp {
             Fs.chown(work, tmp, st.uid(), st.gid());
             if (!st.isSymlink()) {
                 copyXattrs(srcParent, name, tmp, path);
+                OptionalLong number = numberFor(srcParent, e, name);
+                if (number.isPresent()) {
+                    InodeOrigin.record(work, tmp, number.getAsLong());
+                }
                 Fs.chmod(work, tmp, st.permissions()); // after chown, which clears set-id bits
             }
             Fs.utimens(work, tmp, new long[] {st.atimeSec(), st.atimeNsec(), st.mtimeSec(), st.mtimeNsec()});
@@ -191,6 +196,12 @@ public final class CopyUp {
                 removeQuietly(tmp, st.isDirectory());
             }
         }
+    }
+
+    /** The union number a copy of entry {@code e} (named {@code name} in {@code srcParent}) carries, if any. */
+    OptionalLong numberFor(int srcParent, Entry e, String name) {
+        return inodes.numberForCopy(e.branch(), e.stat(),
+                () -> e.stat().isSymlink() ? OptionalLong.empty() : InodeOrigin.read(srcParent, name));
     }
 
     private void copyData(int srcParent, String name, String tmp, long keepBytes) throws ErrnoException {
@@ -221,6 +232,9 @@ public final class CopyUp {
             }
             dst = Fs.open(work, tmp, Fs.O_PATH | Fs.O_NOFOLLOW, 0);
             for (String attr : attrs) {
+                if (InodeOrigin.isReserved(attr)) {
+                    continue; // a number from the union this branch was once the top of
+                }
                 byte[] value = Fs.getxattr(src, attr);
                 if (value == null) {
                     continue;

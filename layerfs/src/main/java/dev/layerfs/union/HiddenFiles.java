@@ -75,7 +75,7 @@ final class HiddenFiles {
                     Fs.rename(parent, from.name(), work, tmp);
                 } else { // open from a lower branch: keep a copy to answer for the hidden name
                     tmp = copyUp.assemble(view.fd(e.level()), e, from.name(), from, Long.MAX_VALUE);
-                    inodes.copiedUp(e.branch(), e.stat(), Fs.stat(work, tmp));
+                    inodes.copiedUp(Fs.stat(work, tmp).ino(), copyUp.numberFor(view.fd(e.level()), e, from.name()));
                 }
                 workNames.put(hidden.toString(), new Hidden(tmp, from));
             }

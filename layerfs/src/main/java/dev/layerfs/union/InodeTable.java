@@ -1,51 +1,100 @@
 package dev.layerfs.union;
 
+import dev.layerfs.sys.ErrnoException;
 import dev.layerfs.sys.Stat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The inode numbers the union reports (FUSE use_ino). Each underlying file (branch, inode)
- * gets a union number the first time it is seen; a copy-up makes the new upper file an
- * alias of the lower one, so a file keeps its number when it moves up, and hard links (one
- * underlying inode) share one number. Numbers live for the mount; the table grows with the
- * number of distinct files looked at.
+ * The inode numbers the union reports (FUSE use_ino), the same across lookups, copy-up and
+ * remounts. A file's number is derived from where it lives: branch index in the top 16 bits,
+ * its inode number in that branch in the low 48 ({@link #derived}), so it needs no table and is
+ * the same at every mount of the same branch stack. Hard links (one underlying inode) share
+ * one number. A copy-up keeps the lower file's number: it is recorded on the copy
+ * ({@link InodeOrigin}) and remembered here for the writable branch's inode. The root is 1.
+ *
+ * <p>A copy-up of a lower file with several names makes the copy a file of its own (the other
+ * names keep the lower file): it takes its own derived number, so no two files ever share one.
  */
 public final class InodeTable {
 
-    /** A branch and an inode number in it (a branch is one file system; mounts inside one are not followed). */
-    private record Key(int branch, long ino) {
+    private static final Logger LOG = LoggerFactory.getLogger(InodeTable.class);
+    private static final int INO_BITS = 48;
+    private static final long INO_MASK = (1L << INO_BITS) - 1;
+
+    /** Reads the number recorded on a writable-branch file, if any. */
+    @FunctionalInterface
+    public interface OriginReader {
+        OptionalLong read() throws ErrnoException;
     }
 
-    private final ConcurrentHashMap<Key, Long> numbers = new ConcurrentHashMap<>();
-    private final AtomicLong next = new AtomicLong(1);
+    /** Writable-branch inode to union number, for every such inode looked at this mount. */
+    private final ConcurrentHashMap<Long, Long> upper = new ConcurrentHashMap<>();
+
+    /** The number of inode {@code ino} of branch {@code branch} when nothing was recorded for it. */
+    public static long derived(int branch, long ino) {
+        return ((long) branch << INO_BITS) | (ino & INO_MASK);
+    }
+
+    /** The union root, whatever its inode in branch 0, is number 1. */
+    public void root(Stat st) {
+        upper.put(st.ino(), 1L);
+    }
 
     public long inode(int branch, Stat st) {
         return inode(branch, st.ino());
     }
 
-    /** The union number of inode {@code ino} of {@code branch}; a directory listing's d_ino works too. */
+    /** The number of inode {@code ino} of {@code branch}, from what this mount has seen. */
     public long inode(int branch, long ino) {
-        Key k = new Key(branch, ino);
-        Long n = numbers.get(k);
-        return n != null ? n : numbers.computeIfAbsent(k, x -> next.getAndIncrement());
+        if (branch == 0) {
+            Long n = upper.get(ino);
+            if (n != null) {
+                return n;
+            }
+        }
+        return derived(branch, ino);
     }
 
     /**
-     * Records that {@code upper} (in branch 0) is the copied-up {@code lower}: the copy keeps the
-     * number. If the lower file has other names, they are a different file from now on (the
-     * copy-up broke the hard link), so they get a number of their own.
+     * As {@link #inode(int, long)}, reading through {@code origin} the number a copy-up recorded
+     * on a writable-branch file the first time it is seen this mount.
      */
-    public void copiedUp(int lowerBranch, Stat lower, Stat upper) {
-        numbers.put(new Key(0, upper.ino()), inode(lowerBranch, lower));
-        if (lower.nlink() > 1 && !lower.isDirectory()) {
-            numbers.put(new Key(lowerBranch, lower.ino()), next.getAndIncrement());
+    public long inode(int branch, long ino, OriginReader origin) {
+        if (branch != 0) {
+            return derived(branch, ino);
         }
+        return upper.computeIfAbsent(ino, i -> {
+            try {
+                return origin.read().orElse(derived(0, i));
+            } catch (ErrnoException e) {
+                LOG.debug("cannot read the recorded inode number of writable inode {}: {}", i, e.toString());
+                return derived(0, i);
+            }
+        });
+    }
+
+    /**
+     * The number a copy of {@code lower} (of {@code lowerBranch}) is to carry: its own number,
+     * unless it has other names, which stay the lower file while the copy becomes a new one.
+     */
+    public OptionalLong numberForCopy(int lowerBranch, Stat lower, OriginReader origin) {
+        if (lower.nlink() > 1 && !lower.isDirectory()) {
+            return OptionalLong.empty();
+        }
+        return OptionalLong.of(inode(lowerBranch, lower.ino(), origin));
+    }
+
+    /** Writable inode {@code upperIno} is the copy-up that carries {@code number} (or its own number, if empty). */
+    public void copiedUp(long upperIno, OptionalLong number) {
+        upper.put(upperIno, number.orElse(derived(0, upperIno)));
     }
 
     /** The writable branch's inode {@code ino} is gone (its last name removed): a file reusing it is a new file. */
     public void removed(long ino) {
-        numbers.remove(new Key(0, ino));
+        upper.remove(ino);
     }
 }

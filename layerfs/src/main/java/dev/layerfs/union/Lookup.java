@@ -53,7 +53,9 @@ public final class Lookup {
                     if (fd >= 0) {
                         nbs[ncount] = bs[level];
                         nfds[ncount++] = fd;
-                        if (!last && Fs.exists(fd, Names.OPAQUE)) {
+                        // An opaque marker inside, or a whiteout beside it in the same branch (an OCI
+                        // layer that deleted and recreated the directory), hides the levels below.
+                        if (!last && (Fs.exists(fd, Names.OPAQUE) || Fs.exists(fds[level], Names.whiteout(name)))) {
                             break;
                         }
                         continue;

@@ -2,6 +2,7 @@ package dev.layerfs.union;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * One lock per union path, taken while a name changes branch (copy-up, whiteout, rename,
@@ -9,6 +10,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * into resurrecting a name. Locks exist only while someone holds or waits for them.
  * Ordering rule: at most two name locks, taken in path order; a directory copy-up takes its own
  * lock alone and takes nothing else while holding it, so no cycle can form.
+ *
+ * <p>Every name lock also holds the shared side of one union-wide tree lock; a rename that moves
+ * a whole directory tree between branches ({@link DirectoryRename}) takes its exclusive side
+ * first, so no name under the tree changes while the tree is copied.
  */
 public final class PathLocks {
 
@@ -24,8 +29,16 @@ public final class PathLocks {
     }
 
     private final ConcurrentHashMap<String, Slot> slots = new ConcurrentHashMap<>();
+    private final ReentrantReadWriteLock tree = new ReentrantReadWriteLock();
+
+    /** Excludes every name lock of the union until closed; take it before any name lock. */
+    public Held lockTree() {
+        tree.writeLock().lock();
+        return tree.writeLock()::unlock;
+    }
 
     public Held lock(UnionPath path) {
+        tree.readLock().lock();
         String key = path.toString();
         Slot slot = slots.compute(key, (k, s) -> {
             Slot v = s != null ? s : new Slot();
@@ -36,6 +49,7 @@ public final class PathLocks {
         return () -> {
             slot.lock.unlock();
             slots.compute(key, (k, s) -> --s.users == 0 ? null : s);
+            tree.readLock().unlock();
         };
     }
 

@@ -9,8 +9,7 @@ import dev.layerfs.sys.Stat;
  * rename. A file is copied up, then renamed within the writable branch; its old name gets a
  * whiteout if a lower branch still holds it. A directory that lives only in the writable branch
  * is renamed there (opaque if it lands where a lower directory was); a directory with content
- * in a lower branch answers EXDEV, as overlayfs does without redirect_dir, and {@code mv} then
- * copies it. Whole-tree copy-up is left for a later change.
+ * in a lower branch is moved whole by {@link DirectoryRename} (a crash-safe tree copy-up).
  */
 final class Rename {
 
@@ -19,6 +18,7 @@ final class Rename {
     private final CopyUp copyUp;
     private final PathLocks locks;
     private final InodeTable inodes;
+    private final DirectoryRename wholeTree;
 
     Rename(Lookup lookup, CopyUp copyUp, PathLocks locks, InodeTable inodes) {
         this.branches = lookup.branches();
@@ -26,6 +26,7 @@ final class Rename {
         this.copyUp = copyUp;
         this.locks = locks;
         this.inodes = inodes;
+        this.wholeTree = new DirectoryRename(lookup, copyUp, locks, inodes);
     }
 
     void rename(UnionPath from, UnionPath to) throws ErrnoException {
@@ -90,10 +91,13 @@ final class Rename {
     }
 
     private void renameDirectory(UnionPath from, UnionPath to) throws ErrnoException {
+        boolean spansBranches;
         try (DirView dir = lookup.openDir(from)) {
-            if (dir.hasLowerLevels()) {
-                throw new ErrnoException(Errno.EXDEV, "directory with lower-branch content cannot be renamed: " + from);
-            }
+            spansBranches = dir.hasLowerLevels();
+        }
+        if (spansBranches) {
+            wholeTree.rename(from, to);
+            return;
         }
         int fromParent = copyUp.upperDir(from.parent());
         try {

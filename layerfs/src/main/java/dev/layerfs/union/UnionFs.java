@@ -32,6 +32,7 @@ public final class UnionFs implements AutoCloseable {
     private final Rename rename;
     private final HiddenFiles hidden;
     private final int workDir;
+    private volatile StatfsMode statfsMode = StatfsMode.TOP;
 
     public UnionFs(BranchStack stack) throws ErrnoException {
         this.branches = new OpenBranches(stack);
@@ -39,6 +40,7 @@ public final class UnionFs implements AutoCloseable {
         int work = -1;
         try {
             if (branches.writable()) {
+                RenameJournal.recover(branches); // before the work directory is emptied
                 work = WorkDir.prepare(branches.upperRoot());
             }
         } catch (ErrnoException e) {
@@ -51,7 +53,7 @@ public final class UnionFs implements AutoCloseable {
         this.removal = new Removal(lookup, copyUp, locks, inodes);
         this.rename = new Rename(lookup, copyUp, locks, inodes);
         this.hidden = new HiddenFiles(lookup, copyUp, locks, inodes, work);
-        inodes.inode(0, Fs.stat(branches.root(0), ".")); // the root is inode 1
+        inodes.root(Fs.stat(branches.root(0), "."));
     }
 
     public BranchStack stack() {
@@ -64,13 +66,19 @@ public final class UnionFs implements AutoCloseable {
     public Stat getattr(UnionPath path) throws ErrnoException {
         Optional<String> hiddenAs = hidden.workName(path);
         if (hiddenAs.isPresent()) {
-            return withInode(0, Fs.stat(workDir, hiddenAs.get()));
+            Stat st = Fs.stat(workDir, hiddenAs.get());
+            return withInode(0, st, origin(st, workDir, hiddenAs.get()));
         }
         try (DirView parent = lookup.openDir(path.parent())) {
             Entry e = lookup.entry(parent, path);
             noteLinks(e.branch(), e.stat());
-            return withInode(e.branch(), e.stat());
+            return withInode(e.branch(), e.stat(), origin(e.stat(), parent.fd(e.level()), path.name()));
         }
+    }
+
+    /** Reads the inode number a copy-up recorded on a writable-branch entry; symlinks carry none. */
+    private static InodeTable.OriginReader origin(Stat st, int dirFd, String name) {
+        return () -> st.isSymlink() ? java.util.OptionalLong.empty() : InodeOrigin.read(dirFd, name);
     }
 
     /**
@@ -86,11 +94,11 @@ public final class UnionFs implements AutoCloseable {
 
     public Stat fgetattr(long handle) throws ErrnoException {
         OpenFile f = files.get(handle);
-        return withInode(f.branch(), Fs.fstat(f.fd()));
+        return withInode(f.branch(), Fs.fstat(f.fd()), () -> InodeOrigin.readFd(f.fd()));
     }
 
-    private Stat withInode(int branch, Stat s) {
-        long ino = inodes.inode(branch, s);
+    private Stat withInode(int branch, Stat s, InodeTable.OriginReader origin) {
+        long ino = inodes.inode(branch, s.ino(), origin);
         return new Stat(s.mode(), s.nlink(), s.uid(), s.gid(), ino, s.size(), s.blocks(), s.blksize(),
                 s.atimeSec(), s.atimeNsec(), s.mtimeSec(), s.mtimeNsec(), s.ctimeSec(), s.ctimeNsec(),
                 s.rdevMajor(), s.rdevMinor(), s.devMajor(), s.devMinor());
@@ -112,7 +120,11 @@ public final class UnionFs implements AutoCloseable {
             List<MergedListing.Item> items = MergedListing.items(view);
             List<Dirent> out = new java.util.ArrayList<>(items.size());
             for (MergedListing.Item i : items) {
-                out.add(new Dirent(i.name(), i.entry().modeType(), inodes.inode(i.branch(), i.entry().ino())));
+                int type = i.entry().modeType(); // only files and directories carry a recorded number
+                boolean plain = type == Stat.S_IFREG || type == Stat.S_IFDIR;
+                long ino = inodes.inode(i.branch(), i.entry().ino(), () -> plain && i.branch() == view.branch(0)
+                        ? InodeOrigin.read(view.fd(0), i.name()) : java.util.OptionalLong.empty());
+                out.add(new Dirent(i.name(), i.entry().modeType(), ino));
             }
             return out;
         }
@@ -204,15 +216,23 @@ public final class UnionFs implements AutoCloseable {
         }
     }
 
-    /** Fills the native struct statvfs at {@code statvfs} from the top branch's file system. */
+    /** Fills the native struct statvfs at {@code statvfs}, as {@link #statfsMode(StatfsMode)} chose. */
     public void statfs(Pointer statvfs) throws ErrnoException {
-        Fs.fstatvfs(branches.root(0), statvfs);
+        Statfs.fill(branches, statfsMode, statvfs);
+    }
+
+    /** What statfs reports: the top branch's file system (default) or the sum over the branches'. */
+    public void statfsMode(StatfsMode mode) {
+        this.statfsMode = mode;
     }
 
     // ---- extended attributes ----
 
     /** The value, or null when the attribute does not exist. */
     public byte[] getxattr(UnionPath path, String attr) throws ErrnoException {
+        if (InodeOrigin.isReserved(attr)) {
+            return null;
+        }
         int fd = openPathOnly(path);
         try {
             return Fs.getxattr(fd, attr);
@@ -224,9 +244,15 @@ public final class UnionFs implements AutoCloseable {
     public List<String> listxattr(UnionPath path) throws ErrnoException {
         int fd = openPathOnly(path);
         try {
-            return Fs.listxattr(fd);
+            return Fs.listxattr(fd).stream().filter(a -> !InodeOrigin.isReserved(a)).toList();
         } finally {
             Fs.close(fd);
+        }
+    }
+
+    private static void refuseReserved(String attr) throws ErrnoException {
+        if (InodeOrigin.isReserved(attr)) {
+            throw new ErrnoException(dev.layerfs.sys.Errno.EPERM, "reserved extended attribute (layerfs bookkeeping): " + attr);
         }
     }
 
@@ -243,10 +269,12 @@ public final class UnionFs implements AutoCloseable {
     }
 
     public void setxattr(UnionPath path, String attr, byte[] value, int flags) throws ErrnoException {
+        refuseReserved(attr);
         withWritable(path, Long.MAX_VALUE, (dir, name) -> withPathFd(dir, name, fd -> Fs.setxattr(fd, attr, value, flags)));
     }
 
     public void removexattr(UnionPath path, String attr) throws ErrnoException {
+        refuseReserved(attr);
         withWritable(path, Long.MAX_VALUE, (dir, name) -> withPathFd(dir, name, fd -> Fs.removexattr(fd, attr)));
     }
 

@@ -11,6 +11,7 @@ import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -21,7 +22,8 @@ import java.util.Set;
  * where a union rightly differs from one plain directory, each documented layerfs (and
  * AUFS/overlayfs) behaviour:
  * <ul>
- * <li>a directory with content in a read-only branch cannot be renamed: EXDEV (see {@code UnionFs});
+ * <li>renaming a directory with content in a read-only branch copies its whole tree up, which
+ *     breaks read-only hard links of the files inside it, as any copy-up does;
  * <li>a copy-up breaks a lower hard link: the copied name becomes a file of its own, the other
  *     names keep the lower file;
  * <li>a name served from a read-only branch shows that branch's link count;
@@ -35,7 +37,7 @@ final class ExpectedTree {
     private final Path root;
     /** Where each non-directory of the starting tree comes from in the read-only branches. */
     private final Map<String, ReadOnlyStack.Source> sources;
-    /** Union directories that still have a read-only level (so renaming them answers EXDEV). */
+    /** Union directories that still have a read-only level (so renaming them copies their tree up). */
     private final Set<String> lowerDirs = new HashSet<>();
     /** Non-directories still served, untouched, from a read-only branch (no copy-up yet). */
     private final Set<String> lowerResident = new HashSet<>();
@@ -152,6 +154,13 @@ final class ExpectedTree {
 
     /** Opening for writing copies the file up; then the name goes or moves, as unlink and rename do it. */
     private Outcome fdWrite(Op.FdWrite w, Set<String> alsoTouched) throws IOException {
+        if (w.then() == Op.Then.RENAME && reservedName(w.to())
+                && Files.exists(root.resolve(w.path()), LinkOption.NOFOLLOW_LINKS)) {
+            // the union refuses the .wh. name (EPERM); the open file is written and read all the same
+            Op.FdWrite stay = new Op.FdWrite(w.path(), Op.Then.NOTHING, w.to(), w.offset(), w.length(), w.dataSeed());
+            Outcome o = fdWrite(stay, alsoTouched);
+            return o.ok() ? new Outcome(o.result(), o.detail().replaceFirst("^ok", "EPERM")) : o;
+        }
         Optional<String> target = canonical(w.path(), true);
         target.ifPresent(alsoTouched::add);
         Optional<String> name = canonical(w.path(), false);
@@ -206,6 +215,7 @@ final class ExpectedTree {
             if (refusal.isPresent()) {
                 return Outcome.errno(refusal.get());
             }
+            return renameLowerDir(r, from.get(), to);
         }
         Outcome o = dir ? r.apply(root) : withCopyUp(r, from);
         if (o.ok() && to.isPresent() && !to.equals(from)) {
@@ -218,8 +228,27 @@ final class ExpectedTree {
     }
 
     /**
+     * A directory with lower content moves as a whole tree copy-up: every lower file inside is
+     * copied (its lower hard links break), and nothing under the new name is lower any more.
+     */
+    private Outcome renameLowerDir(Op.Rename r, String from, Optional<String> to) throws IOException {
+        List<String> inside = lowerResident.stream().filter(f -> f.startsWith(from + "/")).sorted().toList();
+        Outcome o = r.apply(root);
+        if (o.ok() && to.isPresent()) {
+            for (String f : inside) { // moved with their directory: each is a copy now, apart from its lower siblings
+                breakLowerLink(to.get() + f.substring(from.length()));
+            }
+            copyUps += inside.size();
+            inside.forEach(lowerResident::remove);
+            forgetLowerDirs(from);
+            forgetLowerDirs(to.get());
+        }
+        return o;
+    }
+
+    /**
      * The answer to renaming a directory with lower content: whatever the kernel refuses before
-     * asking the file system, else EXDEV. Empty when the rename is a no-op (onto itself).
+     * asking the file system. Empty when the union goes ahead (or the rename is a no-op).
      */
     private Optional<String> refusalOfLowerDirRename(String from, String to, Optional<String> toCanonical) throws IOException {
         Optional<String> walk = walkError(parent(to));
@@ -240,7 +269,7 @@ final class ExpectedTree {
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
             return Optional.of("ENOTDIR");
         }
-        return Optional.of("EXDEV");
+        return Optional.empty();
     }
 
     /** The error walking to directory {@code rel} would give, if any. */

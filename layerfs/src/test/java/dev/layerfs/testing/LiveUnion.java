@@ -41,6 +41,7 @@ public final class LiveUnion implements AutoCloseable {
         opts.addAll(List.of(extraOptions));
         MountOptions options = MountOptions.parse(opts, Path.of("/"));
         UnionFs union = new UnionFs(options.branches());
+        union.statfsMode(options.statfs());
         Fs.umask(0);
         Path real = mountPoint.toRealPath();
         String[] args = options.fuseArgs(true).toArray(String[]::new);

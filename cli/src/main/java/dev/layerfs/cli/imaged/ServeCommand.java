@@ -51,6 +51,9 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Take a metadata snapshot every this many log entries (default: ${DEFAULT-VALUE}).")
     long snapshotThreshold;
 
+    @picocli.CommandLine.Mixin
+    OpsOptions ops = new OpsOptions();
+
     @Option(names = "--token-file", paramLabel = "FILE",
             description = "Tokens (one per line, at least 16 characters) that pushes, deletes and cluster changes must present, "
                     + "as 'Authorization: Bearer TOKEN' or HTTP Basic with the token as password "
@@ -83,7 +86,7 @@ public final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ServerConfig config = config();
-        ImagedMain.runUntilShutdown(new ImagedServer(config, security()));
+        ImagedMain.runUntilShutdown(new ImagedServer(config, security(), ops.config()));
         return 0;
     }
 

@@ -113,6 +113,49 @@ public final class BlobStore {
         return new StoredBlob(actual, size);
     }
 
+    /** A blob file on this node, with its size and when it was last written or re-pushed. */
+    public record LocalBlob(Digest digest, long size, long modifiedMillis) {
+    }
+
+    /** Every blob file this node holds (files with names that are not digests are skipped). */
+    public java.util.List<LocalBlob> list() throws IOException {
+        java.util.List<LocalBlob> found = new java.util.ArrayList<>();
+        Path algo = root.resolve(Digest.SHA256);
+        if (!Files.isDirectory(algo)) {
+            return found;
+        }
+        try (java.util.stream.Stream<Path> files = Files.walk(algo, 2)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                if (!Files.isRegularFile(p)) {
+                    continue;
+                }
+                try {
+                    Digest d = Digest.parse(Digest.SHA256 + ":" + p.getFileName());
+                    found.add(new LocalBlob(d, Files.size(p), Files.getLastModifiedTime(p).toMillis()));
+                } catch (IllegalArgumentException | NoSuchFileException e) {
+                    // not a blob file, or deleted meanwhile
+                }
+            }
+        }
+        return found;
+    }
+
+    /**
+     * Deletes a blob file unless it was written or touched after {@code notAfterMillis} (a push of
+     * the same digest raced with garbage collection: the push wins). True when deleted.
+     */
+    public boolean deleteIfNotModifiedAfter(Digest digest, long notAfterMillis) throws IOException {
+        Path p = pathOf(digest);
+        try {
+            if (Files.getLastModifiedTime(p).toMillis() > notAfterMillis) {
+                return false;
+            }
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+        return Files.deleteIfExists(p);
+    }
+
     public void delete(Digest digest) throws IOException {
         Files.deleteIfExists(pathOf(digest));
     }
@@ -136,7 +179,10 @@ public final class BlobStore {
     private void publish(Path temp, Digest digest) throws IOException {
         Path target = pathOf(digest);
         if (Files.isRegularFile(target)) {
-            return; // same digest, same bytes: already durable
+            // Same digest, same bytes: already durable. Touch it: garbage collection keeps files
+            // written (or re-pushed) within its grace period.
+            Files.setLastModifiedTime(target, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()));
+            return;
         }
         Path dir = Files.createDirectories(target.getParent());
         try {

@@ -98,6 +98,7 @@ public final class MetaStateMachine extends BaseStateMachine {
         Outcome outcome;
         lock.writeLock().lock();
         try {
+            applying(entry.getIndex());
             outcome = decodeAndApply(data);
             updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
         } finally {
@@ -119,6 +120,11 @@ public final class MetaStateMachine extends BaseStateMachine {
             return Outcome.refused(ErrorCode.UNSUPPORTED, "undecodable metadata command: " + e.getMessage(), null);
         }
         return command.applyTo(metadata);
+    }
+
+    /** The index of the entry being applied, handed to the model before it applies it. */
+    private void applying(long index) {
+        metadata.applying(index);
     }
 
     @Override

@@ -62,10 +62,15 @@ public final class RaftMetadataClient implements MetadataService, Closeable {
 
     @Override
     public void submit(Command command) {
+        apply(command).orThrow();
+    }
+
+    @Override
+    public Outcome apply(Command command) {
         String what = "write " + command.getClass().getSimpleName();
         Message m = message(Json.write(command));
         RaftClientReply reply = call(() -> client.io().send(m), what);
-        Json.read(reply.getMessage().getContent().toByteArray(), Outcome.class).orThrow();
+        return Json.read(reply.getMessage().getContent().toByteArray(), Outcome.class);
     }
 
     @Override

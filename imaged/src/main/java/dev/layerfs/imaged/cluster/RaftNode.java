@@ -42,16 +42,27 @@ public final class RaftNode implements Closeable {
     private final RaftServer server;
 
     public RaftNode(ClusterSpec spec, Path storageDir, RaftTuning tuning) throws IOException {
+        this(spec, storageDir, tuning, false);
+    }
+
+    /**
+     * With {@code join}, a node with fresh storage starts with an empty configuration: it does not
+     * campaign, and waits for the leader to add it ({@code imaged cluster add}) and send it the
+     * log or a snapshot. With existing storage it recovers as usual (its configuration is in its log).
+     */
+    public RaftNode(ClusterSpec spec, Path storageDir, RaftTuning tuning, boolean join) throws IOException {
         this.spec = spec;
         this.group = groupOf(spec);
         Files.createDirectories(storageDir);
         RaftProperties props = serverProperties(spec.selfAddress(), storageDir, tuning);
         boolean existing = Files.isDirectory(storageDir.resolve(GROUP_ID.getUuid().toString()));
         RaftStorage.StartupOption option = existing ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT;
-        LOG.info("node {}: Raft storage {} ({}), peers {}", spec.self(), storageDir, option, spec.peers());
+        boolean joining = join && !existing;
+        LOG.info("node {}: Raft storage {} ({}), peers {}{}", spec.self(), storageDir, option, spec.peers(),
+                joining ? ", joining: waiting for the leader to add this node" : "");
         this.server = RaftServer.newBuilder()
                 .setServerId(RaftPeerId.valueOf(spec.self()))
-                .setGroup(group)
+                .setGroup(joining ? RaftGroup.valueOf(GROUP_ID) : group)
                 .setStateMachine(stateMachine)
                 .setProperties(props)
                 .setOption(option)
@@ -81,6 +92,11 @@ public final class RaftNode implements Closeable {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /** This member's Raft view right now (role, term, indices, configuration, follower contact). */
+    public RaftView view() {
+        return RaftView.of(server, GROUP_ID);
     }
 
     /** The index of the last log entry this node applied to its model. */

@@ -36,4 +36,33 @@ public final class Answers {
     /** Counts for diagnostics, and the log index this state reflects. */
     public record Status(int repositories, int blobs, int manifests, int tags, int nodes) {
     }
+
+    /**
+     * What a garbage collection removed (or, for a dry run, would remove): manifests (with their
+     * repository) and blobs, and the bytes the blobs take on each holder.
+     */
+    public record GcResult(long at, long graceMillis, List<Item> manifests, List<Item> blobs, long blobBytes) {
+
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        public record Item(String repository, String digest, long size) {
+        }
+    }
+
+    public record Digests(List<String> digests) {
+    }
+
+    public record NodeIds(List<String> nodes) {
+    }
+
+    /** One tag of a repository: the manifest it names and the blobs that manifest references. */
+    public record TagView(String tag, String manifest, List<BlobRecord> references) {
+    }
+
+    public record RepositoryView(String name, int tagCount, int manifestCount, List<TagView> tags) {
+    }
+
+    /** The registry's contents at a glance, for the status page and {@code imaged cluster status}. */
+    public record Overview(List<RepositoryView> repositories, int blobCount, long blobBytes,
+                           Map<String, Integer> blobsPerNode, List<Lease> leases, long clusterClock) {
+    }
 }

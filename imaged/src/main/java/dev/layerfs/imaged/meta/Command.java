@@ -19,6 +19,13 @@ import java.util.List;
         @JsonSubTypes.Type(Command.DeleteManifest.class),
         @JsonSubTypes.Type(Command.DeleteTag.class),
         @JsonSubTypes.Type(Command.DeleteBlob.class),
+        @JsonSubTypes.Type(Command.RemoveNode.class),
+        @JsonSubTypes.Type(Command.MarkLeaving.class),
+        @JsonSubTypes.Type(Command.CollectGarbage.class),
+        @JsonSubTypes.Type(Command.AcquireLease.class),
+        @JsonSubTypes.Type(Command.RenewLease.class),
+        @JsonSubTypes.Type(Command.ReleaseLease.class),
+        @JsonSubTypes.Type(Command.CheckLease.class),
 })
 public sealed interface Command {
 
@@ -35,9 +42,15 @@ public sealed interface Command {
      * A blob became durable on {@code holders} and belongs to {@code repository}; when it finished
      * an upload session, {@code uploadId} remembers the outcome.
      */
-    record RecordBlob(String repository, String digest, long size, List<String> holders, String uploadId) implements Command {
+    record RecordBlob(String repository, String digest, long size, List<String> holders, String uploadId, long at)
+            implements Command {
+        /** Without a push time: garbage collection treats the blob as pushed long ago. */
+        public RecordBlob(String repository, String digest, long size, List<String> holders, String uploadId) {
+            this(repository, digest, size, holders, uploadId, 0);
+        }
+
         public Outcome applyTo(Metadata m) {
-            return m.recordBlob(repository, digest, size, holders, uploadId);
+            return m.recordBlob(repository, digest, size, holders, uploadId, at);
         }
     }
 
@@ -56,16 +69,24 @@ public sealed interface Command {
     }
 
     /** Cross-repository mount: link a blob of {@code from} into {@code repository}. */
-    record MountBlob(String repository, String from, String digest) implements Command {
+    record MountBlob(String repository, String from, String digest, long at) implements Command {
+        public MountBlob(String repository, String from, String digest) {
+            this(repository, from, digest, 0);
+        }
+
         public Outcome applyTo(Metadata m) {
-            return m.mountBlob(repository, from, digest);
+            return m.mountBlob(repository, from, digest, at);
         }
     }
 
     /** Store a manifest, and point {@code tag} at it when not null. */
-    record PutManifest(String repository, String tag, ManifestRecord manifest) implements Command {
+    record PutManifest(String repository, String tag, ManifestRecord manifest, long at) implements Command {
+        public PutManifest(String repository, String tag, ManifestRecord manifest) {
+            this(repository, tag, manifest, 0);
+        }
+
         public Outcome applyTo(Metadata m) {
-            return m.putManifest(repository, tag, manifest);
+            return m.putManifest(repository, tag, manifest, at);
         }
     }
 
@@ -85,6 +106,56 @@ public sealed interface Command {
     record DeleteBlob(String repository, String digest) implements Command {
         public Outcome applyTo(Metadata m) {
             return m.deleteBlob(repository, digest);
+        }
+    }
+
+    /** A node left the Raft group: forget it (its blobs were re-replicated before). */
+    record RemoveNode(String node) implements Command {
+        public Outcome applyTo(Metadata m) {
+            return m.removeNode(node);
+        }
+    }
+
+    /** A node is being removed: copy its blobs elsewhere and send it no new ones (or undo that). */
+    record MarkLeaving(String node, boolean leaving) implements Command {
+        public Outcome applyTo(Metadata m) {
+            return m.markLeaving(node, leaving);
+        }
+    }
+
+    /**
+     * Collect garbage as of {@code now} (the proposer's clock, carried here so every replica
+     * decides alike): see {@link Metadata#gcPlan}. The outcome's detail is the GcResult.
+     */
+    record CollectGarbage(long now, long graceMillis, boolean untagged) implements Command {
+        public Outcome applyTo(Metadata m) {
+            return m.collectGarbage(now, graceMillis, untagged);
+        }
+    }
+
+    /** Grant {@code name} to {@code holder} unless someone else holds it unexpired; the token is this entry's index. */
+    record AcquireLease(String name, String holder, long ttlMillis, long now) implements Command {
+        public Outcome applyTo(Metadata m) {
+            return m.acquireLease(name, holder, ttlMillis, now);
+        }
+    }
+
+    record RenewLease(String name, long token, long ttlMillis, long now) implements Command {
+        public Outcome applyTo(Metadata m) {
+            return m.renewLease(name, token, ttlMillis, now);
+        }
+    }
+
+    record ReleaseLease(String name, long token, long now) implements Command {
+        public Outcome applyTo(Metadata m) {
+            return m.releaseLease(name, token, now);
+        }
+    }
+
+    /** A fenced action's gate, ordered in the log: refused unless {@code token} is the live grant. */
+    record CheckLease(String name, long token, long now) implements Command {
+        public Outcome applyTo(Metadata m) {
+            return m.checkLease(name, token, now);
         }
     }
 }

@@ -10,11 +10,18 @@ public final class InMemoryMetadataService implements MetadataService {
 
     private final Metadata metadata = new Metadata();
 
+    private long index;
+
     @Override
     public synchronized void submit(Command command) {
+        apply(command).orThrow();
+    }
+
+    @Override
+    public synchronized Outcome apply(Command command) {
         Command copy = Json.read(Json.write(command), Command.class);
-        Outcome outcome = Json.read(Json.write(copy.applyTo(metadata)), Outcome.class);
-        outcome.orThrow();
+        metadata.applying(++index);
+        return Json.read(Json.write(copy.applyTo(metadata)), Outcome.class);
     }
 
     @Override

@@ -29,4 +29,9 @@ public final class Json {
             throw new UncheckedIOException("cannot read " + type.getSimpleName() + " from JSON", e);
         }
     }
+
+    /** {@link #write} as a string (for results carried in an {@link Outcome}). */
+    public static String text(Object value) {
+        return new String(write(value), java.nio.charset.StandardCharsets.UTF_8);
+    }
 }

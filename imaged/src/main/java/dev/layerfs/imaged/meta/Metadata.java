@@ -1,6 +1,7 @@
 package dev.layerfs.imaged.meta;
 
 import dev.layerfs.imaged.meta.Answers.BlobList;
+import dev.layerfs.imaged.meta.Answers.GcResult;
 import dev.layerfs.imaged.meta.Answers.NodeList;
 import dev.layerfs.imaged.meta.Answers.Referrer;
 import dev.layerfs.imaged.meta.Answers.ReferrerList;
@@ -35,6 +36,13 @@ public final class Metadata {
     private final TreeMap<String, BlobRecord> blobs = new TreeMap<>();
     private final TreeMap<String, NodeRecord> nodes = new TreeMap<>();
     private final LinkedHashMap<String, UploadResult> uploads = new LinkedHashMap<>();
+    /** When each blob and manifest was last pushed or mounted (proposer's clock): GC's grace rule. */
+    private final TreeMap<String, Long> touched = new TreeMap<>();
+    private final Leases leases = new Leases();
+    /** Nodes being removed: they get no new blob copies while their blobs are copied elsewhere. */
+    private final TreeSet<String> leaving = new TreeSet<>();
+    /** The log index of the entry being applied (set by the state machine): fencing tokens. */
+    private long applyingIndex;
 
     /** One repository's state; also its snapshot form. */
     record Repository(TreeMap<String, String> tags, TreeMap<String, ManifestRecord> manifests, TreeSet<String> blobs) {
@@ -50,7 +58,13 @@ public final class Metadata {
 
     /** The whole model as written to a snapshot. */
     record Image(Map<String, Repository> repositories, Map<String, BlobRecord> blobs,
-                 Map<String, NodeRecord> nodes, List<UploadResult> uploads) {
+                 Map<String, NodeRecord> nodes, List<UploadResult> uploads,
+                 Map<String, Long> touched, Map<String, Lease> leases, long clock, java.util.Set<String> leaving) {
+    }
+
+    /** Called by the state machine before each apply: the index of the entry about to change us. */
+    public void applying(long index) {
+        applyingIndex = index;
     }
 
     // ---- changes (called by commands) ----
@@ -60,13 +74,14 @@ public final class Metadata {
         return Outcome.ok();
     }
 
-    Outcome recordBlob(String repository, String digest, long size, List<String> holders, String uploadId) {
+    Outcome recordBlob(String repository, String digest, long size, List<String> holders, String uploadId, long at) {
         BlobRecord existing = blobs.get(digest);
         if (existing != null && existing.size() != size) {
             return Outcome.refused(ErrorCode.SIZE_INVALID,
                     "blob " + digest + " is recorded with " + existing.size() + " bytes, not " + size, digest);
         }
         addHolders(digest, size, holders);
+        touch(digest, at);
         repositories.computeIfAbsent(repository, r -> new Repository()).blobs().add(digest);
         if (uploadId != null) {
             uploads.put(uploadId, new UploadResult(uploadId, repository, digest, size));
@@ -94,16 +109,17 @@ public final class Metadata {
         return Outcome.ok();
     }
 
-    Outcome mountBlob(String repository, String from, String digest) {
+    Outcome mountBlob(String repository, String from, String digest, long at) {
         Repository source = repositories.get(from);
         if (source == null || !source.blobs().contains(digest)) {
             return Outcome.refused(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " is not in repository " + from, digest);
         }
         repositories.computeIfAbsent(repository, r -> new Repository()).blobs().add(digest);
+        touch(digest, at);
         return Outcome.ok();
     }
 
-    Outcome putManifest(String repository, String tag, ManifestRecord manifest) {
+    Outcome putManifest(String repository, String tag, ManifestRecord manifest, long at) {
         Repository repo = repositories.get(repository);
         for (String ref : manifest.references()) {
             boolean present = repo != null && (repo.blobs().contains(ref) || repo.manifests().containsKey(ref));
@@ -114,6 +130,7 @@ public final class Metadata {
         }
         repo = repositories.computeIfAbsent(repository, r -> new Repository());
         repo.manifests().put(manifest.digest(), manifest);
+        touch(manifest.digest(), at);
         if (tag != null) {
             repo.tags().put(tag, manifest.digest());
         }
@@ -148,7 +165,192 @@ public final class Metadata {
         return Outcome.ok();
     }
 
+    /** A node left the cluster: forget its address and stop counting it as a holder of anything. */
+    Outcome removeNode(String id) {
+        nodes.remove(id);
+        leaving.remove(id);
+        for (BlobRecord b : List.copyOf(blobs.values())) {
+            if (b.holders().contains(id)) {
+                dropHolder(b.digest(), id);
+            }
+        }
+        return Outcome.ok();
+    }
+
+    /** Marks a node as leaving (or no longer leaving, when a removal is abandoned). */
+    Outcome markLeaving(String id, boolean isLeaving) {
+        if (isLeaving) {
+            leaving.add(id);
+        } else {
+            leaving.remove(id);
+        }
+        return Outcome.ok();
+    }
+
+    /**
+     * Garbage collection, decided here so every replica agrees: see {@link #gcPlan}. Removes the
+     * planned manifests and blob records; each node then deletes the files the metadata no longer
+     * knows (after the grace period, on its own clock), so disk space is freed everywhere.
+     */
+    Outcome collectGarbage(long now, long graceMillis, boolean untagged) {
+        GcResult plan = gcPlan(now, graceMillis, untagged);
+        for (GcResult.Item m : plan.manifests()) {
+            Repository repo = repositories.get(m.repository());
+            repo.manifests().remove(m.digest());
+            touched.remove(m.digest());
+        }
+        for (GcResult.Item b : plan.blobs()) {
+            blobs.remove(b.digest());
+            touched.remove(b.digest());
+            for (Repository repo : repositories.values()) {
+                repo.blobs().remove(b.digest());
+            }
+        }
+        repositories.entrySet().removeIf(e -> e.getValue().isEmpty());
+        return Outcome.answer(Json.text(plan));
+    }
+
+    Outcome acquireLease(String name, String holder, long ttlMillis, long now) {
+        return leases.acquire(name, holder, ttlMillis, now, applyingIndex);
+    }
+
+    Outcome renewLease(String name, long token, long ttlMillis, long now) {
+        return leases.renew(name, token, ttlMillis, now);
+    }
+
+    Outcome releaseLease(String name, long token, long now) {
+        return leases.release(name, token, now);
+    }
+
+    Outcome checkLease(String name, long token, long now) {
+        return leases.check(name, token, now);
+    }
+
     // ---- reads ----
+
+    /**
+     * What a garbage collection at {@code now} would remove. Kept: every tagged manifest, every
+     * manifest an index or a kept manifest's referrer points at, (all manifests unless
+     * {@code untagged}), and every blob a kept manifest references. Anything pushed or mounted
+     * within {@code graceMillis} of {@code now} is kept too, so an image being pushed (blobs
+     * first, manifest last) is never collected half-way.
+     */
+    public GcResult gcPlan(long now, long graceMillis, boolean untagged) {
+        long cutoff = now - graceMillis;
+        List<GcResult.Item> goneManifests = new ArrayList<>();
+        TreeSet<String> referenced = new TreeSet<>();
+        for (Map.Entry<String, Repository> e : repositories.entrySet()) {
+            Repository repo = e.getValue();
+            Map<String, List<String>> referrersOf = new TreeMap<>();
+            for (ManifestRecord m : repo.manifests().values()) {
+                if (m.subject() != null) {
+                    referrersOf.computeIfAbsent(m.subject(), k -> new ArrayList<>()).add(m.digest());
+                }
+            }
+            TreeSet<String> kept = new TreeSet<>();
+            java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>();
+            for (Map.Entry<String, ManifestRecord> m : repo.manifests().entrySet()) {
+                boolean fresh = touched.getOrDefault(m.getKey(), 0L) > cutoff;
+                if (!untagged || fresh || repo.tags().containsValue(m.getKey())) {
+                    todo.add(m.getKey());
+                }
+            }
+            while (!todo.isEmpty()) {
+                String d = todo.poll();
+                if (!kept.add(d)) {
+                    continue;
+                }
+                for (String ref : repo.manifests().get(d).references()) {
+                    if (repo.manifests().containsKey(ref)) {
+                        todo.add(ref);
+                    }
+                }
+                todo.addAll(referrersOf.getOrDefault(d, List.of()));
+            }
+            for (ManifestRecord m : repo.manifests().values()) {
+                if (kept.contains(m.digest())) {
+                    referenced.addAll(m.references());
+                } else {
+                    goneManifests.add(new GcResult.Item(e.getKey(), m.digest(), m.content().length));
+                }
+            }
+        }
+        List<GcResult.Item> goneBlobs = new ArrayList<>();
+        long bytes = 0;
+        for (BlobRecord b : blobs.values()) {
+            if (!referenced.contains(b.digest()) && touched.getOrDefault(b.digest(), 0L) <= cutoff) {
+                goneBlobs.add(new GcResult.Item(null, b.digest(), b.size()));
+                bytes += b.size();
+            }
+        }
+        return new GcResult(now, graceMillis, goneManifests, goneBlobs, bytes);
+    }
+
+    /** Which of {@code digests} the metadata still records as blobs. */
+    public List<String> knownBlobs(List<String> digests) {
+        return digests.stream().filter(blobs::containsKey).toList();
+    }
+
+    /** Blobs with fewer than {@code factor} holders once {@code unavailable} nodes are not counted. */
+    public BlobList underReplicated(int factor, java.util.Collection<String> unavailable, int limit) {
+        List<BlobRecord> found = new ArrayList<>();
+        for (BlobRecord b : blobs.values()) {
+            if (found.size() >= limit) {
+                break;
+            }
+            if (b.holders().stream().filter(h -> !unavailable.contains(h)).count() < factor) {
+                found.add(b);
+            }
+        }
+        return new BlobList(found);
+    }
+
+    public List<String> leavingNodes() {
+        return List.copyOf(leaving);
+    }
+
+    public Optional<Lease> lease(String name) {
+        return leases.get(name);
+    }
+
+    /** Repositories, their tags and what each tag's manifest references, with replica counts. */
+    public Answers.Overview overview(int maxRepositories, int maxTags) {
+        List<Answers.RepositoryView> repos = new ArrayList<>();
+        for (Map.Entry<String, Repository> e : repositories.entrySet()) {
+            if (repos.size() >= maxRepositories) {
+                break;
+            }
+            List<Answers.TagView> tags = new ArrayList<>();
+            for (Map.Entry<String, String> t : e.getValue().tags().entrySet()) {
+                if (tags.size() >= maxTags) {
+                    break;
+                }
+                ManifestRecord m = e.getValue().manifests().get(t.getValue());
+                List<BlobRecord> refs = new ArrayList<>();
+                if (m != null) {
+                    for (String ref : m.references()) {
+                        BlobRecord b = blobs.get(ref);
+                        if (b != null) {
+                            refs.add(b);
+                        }
+                    }
+                }
+                tags.add(new Answers.TagView(t.getKey(), t.getValue(), refs));
+            }
+            repos.add(new Answers.RepositoryView(e.getKey(), e.getValue().tags().size(), e.getValue().manifests().size(), tags));
+        }
+        long bytes = 0;
+        for (BlobRecord b : blobs.values()) {
+            bytes += b.size();
+        }
+        TreeMap<String, Integer> perNode = new TreeMap<>();
+        for (BlobRecord b : blobs.values()) {
+            for (String h : b.holders()) {
+                perNode.merge(h, 1, Integer::sum);
+            }
+        }
+        return new Answers.Overview(repos, blobs.size(), bytes, perNode, List.copyOf(leases.all().values()), leases.clock());
+    }
 
     /** A manifest by tag or by digest. */
     public Optional<ManifestRecord> manifest(String repository, String reference) {
@@ -248,7 +450,8 @@ public final class Metadata {
     /** Writes the whole model as JSON; the stream is flushed but left open for the caller to fsync. */
     public void writeSnapshot(OutputStream out) throws IOException {
         Json.MAPPER.writer().without(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET)
-                .writeValue(out, new Image(repositories, blobs, nodes, List.copyOf(uploads.values())));
+                .writeValue(out, new Image(repositories, blobs, nodes, List.copyOf(uploads.values()),
+                        touched, leases.all(), leases.clock(), leaving));
         out.flush();
     }
 
@@ -261,6 +464,13 @@ public final class Metadata {
         blobs.putAll(image.blobs());
         nodes.putAll(image.nodes());
         image.uploads().forEach(u -> uploads.put(u.id(), u));
+        if (image.touched() != null) {
+            touched.putAll(image.touched());
+        }
+        leases.restore(image.leases(), image.clock());
+        if (image.leaving() != null) {
+            leaving.addAll(image.leaving());
+        }
     }
 
     public void clear() {
@@ -268,6 +478,9 @@ public final class Metadata {
         blobs.clear();
         nodes.clear();
         uploads.clear();
+        touched.clear();
+        leases.restore(null, 0);
+        leaving.clear();
     }
 
     private void addHolders(String digest, long size, List<String> holders) {
@@ -277,6 +490,10 @@ public final class Metadata {
             all.addAll(existing.holders());
         }
         blobs.put(digest, new BlobRecord(digest, size, List.copyOf(all)));
+    }
+
+    private void touch(String digest, long at) {
+        touched.merge(digest, at, Math::max);
     }
 
     private void dropIfEmpty(String name, Repository repo) {

@@ -14,6 +14,9 @@ public interface MetadataService {
 
     <T> Optional<T> read(Query<T> query, ReadMode mode);
 
+    /** Applies a command durably and returns its outcome, a refusal included (for commands with results). */
+    Outcome apply(Command command);
+
     default <T> Optional<T> read(Query<T> query) {
         return read(query, ReadMode.LINEARIZABLE);
     }

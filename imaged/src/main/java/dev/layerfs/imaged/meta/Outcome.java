@@ -19,6 +19,11 @@ public record Outcome(String error, String message, String detail) {
         return new Outcome(code.name(), message, detail);
     }
 
+    /** Success carrying a result (JSON text), e.g. a lease grant or a garbage collection's plan. */
+    public static Outcome answer(String json) {
+        return new Outcome(null, null, json);
+    }
+
     public boolean succeeded() {
         return error == null;
     }

@@ -22,6 +22,12 @@ import dev.layerfs.imaged.meta.Answers.UploadResult;
         @JsonSubTypes.Type(Query.HeldBy.class),
         @JsonSubTypes.Type(Query.GetUpload.class),
         @JsonSubTypes.Type(Query.GetStatus.class),
+        @JsonSubTypes.Type(Query.PlanGarbage.class),
+        @JsonSubTypes.Type(Query.KnownBlobs.class),
+        @JsonSubTypes.Type(Query.UnderReplicatedAmong.class),
+        @JsonSubTypes.Type(Query.GetLease.class),
+        @JsonSubTypes.Type(Query.GetOverview.class),
+        @JsonSubTypes.Type(Query.LeavingNodes.class),
 })
 public sealed interface Query<T> {
 
@@ -130,6 +136,71 @@ public sealed interface Query<T> {
 
         public Class<Status> answerType() {
             return Status.class;
+        }
+    }
+
+    /** A dry run of {@link Command.CollectGarbage}. */
+    record PlanGarbage(long now, long graceMillis, boolean untagged) implements Query<Answers.GcResult> {
+        public Answers.GcResult answer(Metadata m) {
+            return m.gcPlan(now, graceMillis, untagged);
+        }
+
+        public Class<Answers.GcResult> answerType() {
+            return Answers.GcResult.class;
+        }
+    }
+
+    /** Which of these blob digests the metadata still knows (a node's sweeper deletes the rest). */
+    record KnownBlobs(java.util.List<String> digests) implements Query<Answers.Digests> {
+        public Answers.Digests answer(Metadata m) {
+            return new Answers.Digests(m.knownBlobs(digests));
+        }
+
+        public Class<Answers.Digests> answerType() {
+            return Answers.Digests.class;
+        }
+    }
+
+    /** Blobs below {@code factor} when the {@code unavailable} nodes (down, or leaving) are not counted. */
+    record UnderReplicatedAmong(int factor, java.util.List<String> unavailable, int limit) implements Query<BlobList> {
+        public BlobList answer(Metadata m) {
+            return m.underReplicated(factor, unavailable, limit);
+        }
+
+        public Class<BlobList> answerType() {
+            return BlobList.class;
+        }
+    }
+
+    /** The live grant of a lease; none when free or lapsed. */
+    record GetLease(String name) implements Query<Lease> {
+        public Lease answer(Metadata m) {
+            return m.lease(name).orElse(null);
+        }
+
+        public Class<Lease> answerType() {
+            return Lease.class;
+        }
+    }
+
+    record GetOverview(int maxRepositories, int maxTags) implements Query<Answers.Overview> {
+        public Answers.Overview answer(Metadata m) {
+            return m.overview(maxRepositories, maxTags);
+        }
+
+        public Class<Answers.Overview> answerType() {
+            return Answers.Overview.class;
+        }
+    }
+
+    /** Nodes being removed from the cluster. */
+    record LeavingNodes() implements Query<Answers.NodeIds> {
+        public Answers.NodeIds answer(Metadata m) {
+            return new Answers.NodeIds(m.leavingNodes());
+        }
+
+        public Class<Answers.NodeIds> answerType() {
+            return Answers.NodeIds.class;
         }
     }
 }

@@ -45,8 +45,11 @@ public final class BlobReplication implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(BlobReplication.class);
 
     private final String self;
-    private final int majority;
-    private final int factor;
+    private final int clusterSize;
+    private final int configuredFactor;
+    private volatile java.util.function.IntSupplier members;
+    private final java.util.concurrent.atomic.AtomicInteger copying = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.ConcurrentHashMap<String, Long> verified = new java.util.concurrent.ConcurrentHashMap<>();
     private final MetadataService meta;
     private final BlobStore store;
     private final PeerBlobClient peers;
@@ -55,23 +58,56 @@ public final class BlobReplication implements Closeable {
 
     public BlobReplication(String self, int clusterSize, int factor, MetadataService meta, BlobStore store, PeerBlobClient peers) {
         this.self = self;
-        this.majority = clusterSize / 2 + 1;
-        this.factor = Math.max(1, Math.min(factor, clusterSize));
+        this.clusterSize = clusterSize;
+        this.configuredFactor = Math.max(1, factor);
         this.meta = meta;
         this.store = store;
         this.peers = peers;
     }
 
+    /** The replication factor for the cluster as it is now (members change). */
     public int factor() {
-        return factor;
+        return factorFor(clusterSize());
+    }
+
+    private int factorFor(int members) {
+        return Math.max(1, Math.min(configuredFactor, members));
+    }
+
+    /**
+     * Follow the Raft configuration's size (members are added and removed) instead of the size
+     * given at start: the ack majority and the factor are computed from it.
+     */
+    public void followMembership(java.util.function.IntSupplier members) {
+        this.members = members;
+    }
+
+    /** The current number of Raft members, or the configured size when not known (yet). */
+    private int clusterSize() {
+        java.util.function.IntSupplier m = members;
+        int n = m == null ? 0 : m.getAsInt();
+        return n > 0 ? n : clusterSize;
+    }
+
+    /** Copies to other nodes running right now (acks, repairs, fetches). */
+    public int copiesInProgress() {
+        return copying.get();
     }
 
     /** Starts the background repair loop; it acts only while {@code isLeader} says so. */
     public void startRepairs(BooleanSupplier isLeader, long periodMillis) {
+        startRepairs(isLeader, periodMillis, java.util.Set::of);
+    }
+
+    /**
+     * Starts the background repair loop; it acts only while {@code isLeader} says so, and does not
+     * count copies on the nodes {@code unavailable} names (gone longer than the node timeout).
+     */
+    public void startRepairs(BooleanSupplier isLeader, long periodMillis, java.util.function.Supplier<java.util.Set<String>> unavailable) {
         repairs.scheduleWithFixedDelay(() -> {
             try {
                 if (isLeader.getAsBoolean()) {
-                    repairOnce();
+                    repairOnce(unavailable.get());
                 }
             } catch (RuntimeException e) {
                 LOG.warn("blob repair round failed: {}", e.getMessage());
@@ -84,6 +120,9 @@ public final class BlobReplication implements Closeable {
      * (this node first). Throws UNAVAILABLE when too few peers can take it.
      */
     public List<String> replicateForAck(Digest digest) {
+        int members = clusterSize();
+        int majority = members / 2 + 1;
+        int factor = factorFor(members);
         int needed = majority - 1;
         int wanted = Math.max(needed, factor - 1);
         List<String> holders = new ArrayList<>(List.of(self));
@@ -130,7 +169,7 @@ public final class BlobReplication implements Closeable {
     public Path ensureLocal(BlobRecord blob) {
         Digest digest = Digest.parse(blob.digest());
         Optional<Path> local = store.find(digest);
-        if (local.isPresent()) {
+        if (local.isPresent() && intact(digest, local.get(), blob.size())) {
             return local.get();
         }
         Map<String, NodeRecord> nodes = nodesById();
@@ -153,6 +192,38 @@ public final class BlobReplication implements Closeable {
         }
         throw new RegistryException(ErrorCode.UNAVAILABLE, ErrorCode.UNAVAILABLE.status(),
                 "no holder of blob " + digest + " could deliver it: " + failures, digest.toString());
+    }
+
+    /**
+     * Whether a local blob file still has the recorded size and digest. A file is hashed once per
+     * (size, modification time) seen, so repeated reads cost nothing; a damaged file is deleted
+     * (the caller fetches a good copy from another holder).
+     */
+    private boolean intact(Digest digest, Path file, long size) {
+        try {
+            long stamp = java.nio.file.Files.getLastModifiedTime(file).toMillis() * 31 + java.nio.file.Files.size(file);
+            Long known = verified.get(digest.toString());
+            if (known != null && known == stamp) {
+                return true;
+            }
+            boolean good = java.nio.file.Files.size(file) == size;
+            if (good) {
+                try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+                    good = Digest.of(in).equals(digest);
+                }
+            }
+            if (good) {
+                verified.put(digest.toString(), stamp);
+                return true;
+            }
+            LOG.warn("local copy of blob {} at {} is damaged (size or digest mismatch): fetching it again from a holder", digest, file);
+            verified.remove(digest.toString());
+            store.delete(digest);
+            return false;
+        } catch (java.io.IOException e) {
+            LOG.warn("cannot check local copy of blob {} at {}: {}", digest, file, e.toString());
+            return false;
+        }
     }
 
     /**
@@ -180,17 +251,31 @@ public final class BlobReplication implements Closeable {
 
     /** One repair round: bring under-replicated blobs to the replication factor. */
     public void repairOnce() {
-        List<BlobRecord> under = meta.read(new UnderReplicated(factor, 100)).orElseThrow().blobs();
+        repairOnce(java.util.Set.of());
+    }
+
+    /**
+     * One repair round that does not count the {@code unavailable} nodes as holders nor copies to
+     * them (nodes gone too long, or a node about to leave), and whose factor is that of the nodes
+     * that remain. Returns how many blobs were still below it when the round began.
+     */
+    public int repairOnce(java.util.Collection<String> unavailable) {
+        List<NodeRecord> remaining = meta.read(new ListNodes()).orElseThrow().nodes().stream()
+                .filter(n -> !unavailable.contains(n.id())).toList();
+        List<NodeRecord> others = remaining.stream().filter(n -> !n.id().equals(self)).toList();
+        int factor = factorFor(remaining.size());
+        List<BlobRecord> under = meta.read(new dev.layerfs.imaged.meta.Query.UnderReplicatedAmong(factor, List.copyOf(unavailable), 100))
+                .orElseThrow().blobs();
         if (under.isEmpty()) {
-            return;
+            return 0;
         }
-        List<NodeRecord> others = otherNodes();
         for (BlobRecord blob : under) {
             try {
                 Path file = ensureLocal(blob);
                 Digest digest = Digest.parse(blob.digest());
                 List<String> holders = new ArrayList<>(blob.holders());
-                if (!holders.contains(self)) {
+                holders.removeAll(unavailable);
+                if (!unavailable.contains(self) && !holders.contains(self)) {
                     holders.add(self);
                 }
                 for (NodeRecord node : others) {
@@ -201,20 +286,26 @@ public final class BlobReplication implements Closeable {
                         continue;
                     }
                     try {
-                        peers.push(node, digest, file);
+                        copying.incrementAndGet();
+                        try {
+                            peers.push(node, digest, file);
+                        } finally {
+                            copying.decrementAndGet();
+                        }
                         holders.add(node.id());
                         LOG.info("re-replicated blob {} to node {}", digest, node.id());
                     } catch (Exception e) {
                         LOG.debug("repair copy of {} to {} failed: {}", digest, node.id(), e.getMessage());
                     }
                 }
-                if (holders.size() > blob.holders().size()) {
+                if (!blob.holders().containsAll(holders)) {
                     meta.submit(new AddHolders(blob.digest(), holders));
                 }
             } catch (RuntimeException e) {
                 LOG.debug("repair of blob {} failed: {}", blob.digest(), e.getMessage());
             }
         }
+        return under.size();
     }
 
     @Override
@@ -225,7 +316,12 @@ public final class BlobReplication implements Closeable {
 
     private void submitCopy(ExecutorCompletionService<NodeRecord> done, NodeRecord node, Digest digest, Path file) {
         done.submit(() -> {
-            peers.push(node, digest, file);
+            copying.incrementAndGet();
+            try {
+                peers.push(node, digest, file);
+            } finally {
+                copying.decrementAndGet();
+            }
             return node;
         });
     }
@@ -253,9 +349,12 @@ public final class BlobReplication implements Closeable {
         }
     }
 
+    /** The nodes new copies may go to: every other node except those being removed. */
     private List<NodeRecord> otherNodes() {
+        List<String> leaving = meta.read(new dev.layerfs.imaged.meta.Query.LeavingNodes(), dev.layerfs.imaged.meta.ReadMode.LOCAL)
+                .map(dev.layerfs.imaged.meta.Answers.NodeIds::nodes).orElse(List.of());
         return meta.read(new ListNodes()).orElseThrow().nodes().stream()
-                .filter(n -> !n.id().equals(self))
+                .filter(n -> !n.id().equals(self) && !leaving.contains(n.id()))
                 .toList();
     }
 

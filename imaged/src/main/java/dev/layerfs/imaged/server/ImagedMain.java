@@ -22,8 +22,11 @@ public final class ImagedMain {
     public static void main(String[] args) throws Exception {
         ServerConfig config;
         ServerSecurity security;
+        dev.layerfs.imaged.ops.OpsConfig ops;
         try {
-            SecurityOptions secure = SecurityOptions.extract(args);
+            dev.layerfs.imaged.ops.OpsConfig.Parsed parsed = dev.layerfs.imaged.ops.OpsConfig.extract(args);
+            ops = parsed.config();
+            SecurityOptions secure = SecurityOptions.extract(parsed.rest());
             config = parse(secure.rest());
             security = secure.load();
         } catch (IllegalArgumentException e) {
@@ -32,7 +35,7 @@ public final class ImagedMain {
             return;
         }
         try {
-            runUntilShutdown(new ImagedServer(config, security));
+            runUntilShutdown(new ImagedServer(config, security, ops));
         } catch (Exception e) {
             System.err.println("imaged: " + e.getMessage());
             System.exit(1);

@@ -33,6 +33,8 @@ public final class ImagedServer implements AutoCloseable {
 
     private final ServerConfig config;
     private final ServerSecurity security;
+    private final dev.layerfs.imaged.ops.OpsConfig opsConfig;
+    private dev.layerfs.imaged.ops.Operations ops;
     private RaftNode raft;
     private RaftMetadataClient meta;
     private BlobReplication replication;
@@ -45,8 +47,14 @@ public final class ImagedServer implements AutoCloseable {
 
     /** With access control: tokens, TLS, and how to reach peers (see {@link ServerSecurity}). */
     public ImagedServer(ServerConfig config, ServerSecurity security) {
+        this(config, security, dev.layerfs.imaged.ops.OpsConfig.DEFAULT);
+    }
+
+    /** With operations settings too: node timeout, garbage collection, joining (see {@link dev.layerfs.imaged.ops.OpsConfig}). */
+    public ImagedServer(ServerConfig config, ServerSecurity security, dev.layerfs.imaged.ops.OpsConfig opsConfig) {
         this.config = config;
         this.security = security;
+        this.opsConfig = opsConfig;
     }
 
     public void start() throws Exception {
@@ -58,14 +66,17 @@ public final class ImagedServer implements AutoCloseable {
         if (abandoned > 0) {
             LOG.info("node {}: dropped {} upload sessions idle for more than {}", self, abandoned, ABANDONED_UPLOAD);
         }
-        raft = new RaftNode(config.cluster(), data.resolve("raft"), config.tuning());
+        raft = new RaftNode(config.cluster(), data.resolve("raft"), config.tuning(), opsConfig.join());
         raft.start();
         meta = new RaftMetadataClient(raft);
         replication = new BlobReplication(self, config.cluster().size(), config.effectiveReplicationFactor(),
                 meta, store, new PeerBlobClient(security.peers()));
+        replication.followMembership(() -> raft.view().members().size());
         Registry registry = new Registry(meta, store, uploads, replication);
         RegistryHandler routes = new RegistryHandler(self, registry, store, meta, this::status, security.peers());
-        http = new HttpServer(config.listen(), new AccessHandler(security.policy(), routes), security.tls());
+        ops = new dev.layerfs.imaged.ops.Operations(self, opsConfig, raft, meta, store, replication);
+        http = new HttpServer(config.listen(), new AccessHandler(security.policy(),
+                new dev.layerfs.imaged.http.OpsRoutes(ops, security.peers(), routes)), security.tls());
         http.start();
         LOG.info("node {}: registry API on {}://{}:{}, data in {}, replication factor {}", self,
                 security.tls().isPresent() ? "https" : "http", config.listen().getHostString(), http.port(), data, replication.factor());
@@ -77,7 +88,8 @@ public final class ImagedServer implements AutoCloseable {
         }, "register-node");
         registration.setDaemon(true);
         registration.start();
-        replication.startRepairs(raft::isLeader, config.repairPeriodMillis());
+        replication.startRepairs(raft::isLeader, config.repairPeriodMillis(), ops::unavailable);
+        ops.start();
     }
 
     /** Announces our HTTP address in the metadata; retried until a leader accepts it. */
@@ -134,6 +146,7 @@ public final class ImagedServer implements AutoCloseable {
             registration.interrupt();
         }
         closeQuietly("HTTP server", http);
+        closeQuietly("operations", ops);
         closeQuietly("blob replication", replication);
         closeQuietly("Raft client", meta);
         closeQuietly("Raft server", raft);

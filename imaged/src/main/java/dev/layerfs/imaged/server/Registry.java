@@ -93,7 +93,7 @@ public final class Registry {
     public boolean mount(String repo, String from, Digest digest) {
         try {
             checkName(from);
-            meta.submit(new Command.MountBlob(repo, from, digest.toString()));
+            meta.submit(new Command.MountBlob(repo, from, digest.toString(), System.currentTimeMillis()));
             return true;
         } catch (RegistryException e) {
             if (e.code() == ErrorCode.BLOB_UNKNOWN || e.code() == ErrorCode.NAME_INVALID) {
@@ -140,7 +140,8 @@ public final class Registry {
     /** A blob durable here: copy it to a majority, then record it (and its holders) in the metadata. */
     private StoredBlob publish(String repo, StoredBlob stored, String uploadId) {
         List<String> holders = replication.replicateForAck(stored.digest());
-        meta.submit(new Command.RecordBlob(repo, stored.digest().toString(), stored.size(), holders, uploadId));
+        meta.submit(new Command.RecordBlob(repo, stored.digest().toString(), stored.size(), holders, uploadId,
+                System.currentTimeMillis()));
         LOG.info("blob {} ({} bytes) pushed to {}, held by {}", stored.digest(), stored.size(), repo, holders);
         return stored;
     }
@@ -165,7 +166,7 @@ public final class Registry {
         }
         ManifestRecord record = new ManifestRecord(digest.toString(), parsed.mediaType(), body, parsed.references(),
                 parsed.subject(), parsed.artifactType());
-        meta.submit(new Command.PutManifest(repo, tag, record));
+        meta.submit(new Command.PutManifest(repo, tag, record, System.currentTimeMillis()));
         LOG.info("manifest {} put in {}{}", digest, repo, tag == null ? "" : " as " + tag);
         return record;
     }

@@ -72,7 +72,14 @@ class NodeCrashTest {
                 loader(new RegistryOps(history, 2, Duration.ofSeconds(30)), "manifests", stop, random.nextLong(),
                         (ops, r) -> putTag(ops, target, r, tags.get(r.nextInt(tags.size())))));
         loaders.forEach(Thread::start);
-        Thread.sleep(2500 + random.nextInt(2000));
+        // Kill only once writes through the victim are being acknowledged: on a loaded machine
+        // the first acknowledgement can take longer than any fixed sleep.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (history.ops().stream().filter(op -> op.node().equals(victim.id()) && op.ok()).count() < 3
+                && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        Thread.sleep(500 + random.nextInt(2000));
         long killedAt = history.now();
         victim.kill9();
         Thread.sleep(1000);

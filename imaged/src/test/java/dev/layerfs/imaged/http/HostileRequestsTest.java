@@ -269,7 +269,8 @@ class HostileRequestsTest {
     static List<String> listeningAddresses(int port) throws IOException {
         List<String> found = new ArrayList<>();
         for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
-            for (String line : Files.readAllLines(Path.of(table)).subList(1, Files.readAllLines(Path.of(table)).size())) {
+            List<String> rows = Files.readAllLines(Path.of(table));
+            for (String line : rows.subList(1, rows.size())) {
                 String[] f = line.trim().split("\\s+");
                 String[] local = f[1].split(":");
                 if (!f[3].equals("0A") || Integer.parseInt(local[1], 16) != port) {

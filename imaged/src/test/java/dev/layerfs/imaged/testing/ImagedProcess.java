@@ -60,6 +60,11 @@ public final class ImagedProcess implements AutoCloseable {
         return data;
     }
 
+    /** The --peers list this node was started with. */
+    public String peers() {
+        return peers;
+    }
+
     public String httpAddress() {
         return "127.0.0.1:" + httpPort;
     }

@@ -23,17 +23,28 @@ public final class ProcessCluster implements AutoCloseable {
         }
     }
 
+    /** Starts every node and waits for a formed cluster; on failure kills what it started. */
     public ProcessCluster start() throws IOException {
-        for (ImagedProcess n : nodes) {
-            n.start();
+        try {
+            for (ImagedProcess n : nodes) {
+                n.start();
+            }
+            for (ImagedProcess n : nodes) {
+                n.awaitHttp(Duration.ofSeconds(90));
+            }
+            // Ready when there is a leader and every node has registered its HTTP address everywhere.
+            ImagedProcess.await(Duration.ofSeconds(90), "a leader and all nodes registered", () ->
+                    leader().isPresent() && nodes.stream().allMatch(n -> registeredNodes(n) == nodes.size()));
+            return this;
+        } catch (IOException | RuntimeException | Error e) {
+            // try-with-resources never closes a cluster whose start() threw: do it here.
+            try {
+                close();
+            } catch (Exception closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
         }
-        for (ImagedProcess n : nodes) {
-            n.awaitHttp(Duration.ofSeconds(90));
-        }
-        // Ready when there is a leader and every node has registered its HTTP address everywhere.
-        ImagedProcess.await(Duration.ofSeconds(90), "a leader and all nodes registered", () ->
-                leader().isPresent() && nodes.stream().allMatch(n -> registeredNodes(n) == nodes.size()));
-        return this;
     }
 
     private static int registeredNodes(ImagedProcess n) {
