@@ -270,9 +270,14 @@ class HostileRequestsTest {
         List<String> found = new ArrayList<>();
         for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
             List<String> rows = Files.readAllLines(Path.of(table));
-            for (String line : rows.subList(1, rows.size())) {
+            // The kernel makes this table anew on every read chunk: a busy machine can hand back a
+            // cut line, so skip anything that is not a whole row (the header included).
+            for (String line : rows) {
                 String[] f = line.trim().split("\\s+");
-                String[] local = f[1].split(":");
+                String[] local = f.length > 3 ? f[1].split(":") : new String[0];
+                if (local.length != 2 || !local[1].matches("[0-9A-F]{4}")) {
+                    continue;
+                }
                 if (!f[3].equals("0A") || Integer.parseInt(local[1], 16) != port) {
                     continue; // not a listening socket on this port
                 }
