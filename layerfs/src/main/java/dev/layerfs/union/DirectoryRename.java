@@ -79,16 +79,8 @@ final class DirectoryRename {
         boolean toLowerHolds;
         boolean toInUpper = false;
         try (DirView view = lookup.openDir(to.parent())) {
-            var target = lookup.find(view, to.name());
+            var target = lookup.replaceableDirectory(view, to);
             if (target.isPresent()) {
-                if (!target.get().stat().isDirectory()) {
-                    throw new ErrnoException(Errno.ENOTDIR, "not a directory: " + to);
-                }
-                try (DirView t = lookup.openDir(to)) {
-                    if (!MergedListing.isEmpty(t)) {
-                        throw new ErrnoException(Errno.ENOTEMPTY, "directory not empty: " + to);
-                    }
-                }
                 toLowerHolds = lookup.lowerHolds(view, target.get(), to.name());
                 toInUpper = target.get().inUpper();
             } else {

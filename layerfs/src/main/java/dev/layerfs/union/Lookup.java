@@ -117,6 +117,25 @@ public final class Lookup {
         return Optional.empty();
     }
 
+    /**
+     * The directory a directory rename would replace at {@code to}, if any: ENOTDIR when the name
+     * is not a directory, ENOTEMPTY when its merged view has entries (rename(2)'s rules).
+     */
+    public Optional<Entry> replaceableDirectory(DirView toParent, UnionPath to) throws ErrnoException {
+        Optional<Entry> target = find(toParent, to.name());
+        if (target.isPresent()) {
+            if (!target.get().stat().isDirectory()) {
+                throw new ErrnoException(Errno.ENOTDIR, "not a directory: " + to);
+            }
+            try (DirView t = openDir(to)) {
+                if (!MergedListing.isEmpty(t)) {
+                    throw new ErrnoException(Errno.ENOTEMPTY, "directory not empty: " + to);
+                }
+            }
+        }
+        return target;
+    }
+
     /** The entry at {@code path}, or ENOENT. */
     public Entry entry(DirView parent, UnionPath path) throws ErrnoException {
         return find(parent, path.name())

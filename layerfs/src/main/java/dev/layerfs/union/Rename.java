@@ -110,16 +110,8 @@ final class Rename {
                 boolean toLowerHolds = false;
                 long replacedIno = -1;
                 try (DirView view = lookup.openDir(to.parent())) {
-                    var target = lookup.find(view, to.name());
+                    var target = lookup.replaceableDirectory(view, to);
                     if (target.isPresent()) {
-                        if (!target.get().stat().isDirectory()) {
-                            throw new ErrnoException(Errno.ENOTDIR, "not a directory: " + to);
-                        }
-                        try (DirView t = lookup.openDir(to)) {
-                            if (!MergedListing.isEmpty(t)) {
-                                throw new ErrnoException(Errno.ENOTEMPTY, "directory not empty: " + to);
-                            }
-                        }
                         toLowerHolds = lookup.lowerHolds(view, target.get(), to.name());
                         if (target.get().inUpper()) {
                             Whiteouts.clearMarkers(toParent, to.name());
