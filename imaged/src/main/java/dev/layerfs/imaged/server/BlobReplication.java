@@ -13,6 +13,8 @@ import dev.layerfs.imaged.oci.Digest;
 import dev.layerfs.imaged.oci.ErrorCode;
 import dev.layerfs.imaged.oci.RegistryException;
 import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -138,13 +140,22 @@ public final class BlobReplication implements Closeable {
             inFlight++;
         }
         List<String> failures = new ArrayList<>();
+        long hedgeMillis = hedgeAfterMillis(file);
         while (holders.size() - 1 < needed) {
             if (inFlight == 0) {
                 throw new RegistryException(ErrorCode.UNAVAILABLE, ErrorCode.UNAVAILABLE.status(),
                         "blob " + digest + " reached " + holders.size() + " of the " + majority
                                 + " nodes needed for durability; failures: " + failures, digest.toString());
             }
-            Future<NodeRecord> f = take(done);
+            // A peer cut off by the network drops packets silently and its copy only fails at the
+            // request timeout: when no copy finishes in time, try one more peer beside it.
+            Future<NodeRecord> f = untried.isEmpty() ? take(done) : poll(done, hedgeMillis);
+            if (f == null) {
+                LOG.info("copies of {} are slow; also copying to another peer", digest);
+                submitCopy(done, untried.poll(), digest, file);
+                inFlight++;
+                continue;
+            }
             inFlight--;
             try {
                 holders.add(f.get().id());
@@ -220,7 +231,7 @@ public final class BlobReplication implements Closeable {
             verified.remove(digest.toString());
             store.delete(digest);
             return false;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             LOG.warn("cannot check local copy of blob {} at {}: {}", digest, file, e.toString());
             return false;
         }
@@ -361,6 +372,24 @@ public final class BlobReplication implements Closeable {
     private Map<String, NodeRecord> nodesById() {
         return meta.read(new ListNodes()).orElseThrow().nodes().stream()
                 .collect(Collectors.toMap(NodeRecord::id, Function.identity()));
+    }
+
+    /** How long copies may take before another peer is tried too: 2 s plus the blob at 50 MB/s. */
+    private static long hedgeAfterMillis(Path file) {
+        try {
+            return 2_000 + Files.size(file) / 50_000;
+        } catch (IOException e) {
+            return 2_000;
+        }
+    }
+
+    private static <T> Future<T> poll(ExecutorCompletionService<T> done, long millis) {
+        try {
+            return done.poll(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RegistryException(ErrorCode.UNAVAILABLE, "interrupted while replicating");
+        }
     }
 
     private static <T> Future<T> take(ExecutorCompletionService<T> done) {
