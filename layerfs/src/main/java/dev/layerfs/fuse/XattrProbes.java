@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * Every change through the mount that could alter a path's attributes forgets the path
  * (a rename forgets everything, since it moves a whole subtree).
  */
-final class XattrProbes {
+public final class XattrProbes {
 
     private static final Set<String> PROBED = Set.of(
             "security.capability", "security.selinux", "system.posix_acl_access", "system.posix_acl_default");
@@ -28,11 +28,11 @@ final class XattrProbes {
     /** Bumped by every forget, so a listing taken while a change happened is not kept. */
     private final AtomicLong changes = new AtomicLong();
 
-    XattrProbes(UnionFs union) {
+    public XattrProbes(UnionFs union) {
         this.union = union;
     }
 
-    byte[] get(String path, String name) throws ErrnoException {
+    public byte[] get(String path, String name) throws ErrnoException {
         UnionPath p = UnionPath.of(path);
         if (PROBED.contains(name)) {
             List<String> names = namesByPath.get(path);
@@ -54,12 +54,12 @@ final class XattrProbes {
         return union.getxattr(p, name);
     }
 
-    void forget(String path) {
+    public void forget(String path) {
         changes.incrementAndGet();
         namesByPath.remove(path);
     }
 
-    void forget() {
+    public void forget() {
         changes.incrementAndGet();
         namesByPath.clear();
     }

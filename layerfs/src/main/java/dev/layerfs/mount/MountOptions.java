@@ -25,6 +25,31 @@ public record MountOptions(BranchStack branches, double entryTimeout, double att
 
     public static final double DEFAULT_ENTRY_TIMEOUT = 60;
     public static final double DEFAULT_ATTR_TIMEOUT = 1;
+
+    /**
+     * Who speaks FUSE for the mount ({@code -o engine=}): {@code jnr-fuse} (default, libfuse 2
+     * through jnr-fuse) or {@code wire} (layerfs's own FUSE protocol on /dev/fuse, see
+     * {@code dev.layerfs.wire}). The wire engine gives hard links their attributes uncached
+     * instead of taxing every file, so its attributes are cached as long as names by default.
+     */
+    public enum Engine {
+        JNR_FUSE("jnr-fuse"), WIRE("wire");
+
+        private final String optionValue;
+
+        Engine(String optionValue) {
+            this.optionValue = optionValue;
+        }
+
+        static Engine parse(String opt, String value) {
+            for (Engine e : values()) {
+                if (e.optionValue.equals(value)) {
+                    return e;
+                }
+            }
+            throw new MountException("unknown " + opt + " (expected engine=jnr-fuse or engine=wire)");
+        }
+    }
     /** Every kernel cache timeout under {@code udba=reval}: direct changes to branches show within this. */
     public static final double REVAL_TIMEOUT = 1;
 
@@ -40,6 +65,7 @@ public record MountOptions(BranchStack branches, double entryTimeout, double att
         Double negative = null;
         boolean reval = false;
         StatfsMode statfs = StatfsMode.TOP;
+        Engine engine = Engine.JNR_FUSE;
         List<String> rest = new ArrayList<>();
         for (String list : FstabOptions.normalize(optionLists)) {
             for (String opt : list.split(",")) {
@@ -67,6 +93,10 @@ public record MountOptions(BranchStack branches, double entryTimeout, double att
                             throw new MountException(e.getMessage());
                         }
                     }
+                    case "engine" -> {
+                        engine = Engine.parse(opt, value);
+                        rest.add(opt); // kept in the options: the daemon re-parses them
+                    }
                     default -> rest.add(opt);
                 }
             }
@@ -76,7 +106,7 @@ public record MountOptions(BranchStack branches, double entryTimeout, double att
         }
         double names = reval ? REVAL_TIMEOUT : DEFAULT_ENTRY_TIMEOUT;
         return new MountOptions(BranchStack.parse(dirs, cwd), entry != null ? entry : names,
-                attr != null ? attr : reval ? REVAL_TIMEOUT : DEFAULT_ATTR_TIMEOUT,
+                attr != null ? attr : reval ? REVAL_TIMEOUT : engine == Engine.WIRE ? names : DEFAULT_ATTR_TIMEOUT,
                 negative != null ? negative : names, statfs, rest);
     }
 
@@ -103,6 +133,12 @@ public record MountOptions(BranchStack branches, double entryTimeout, double att
         } catch (NumberFormatException e) {
             throw new MountException("bad timeout " + opt + ": expected seconds >= 0");
         }
+    }
+
+    /** The FUSE engine {@code -o engine=} chose. */
+    public Engine engine() {
+        return passThrough.stream().filter(o -> o.startsWith("engine=")).reduce((a, b) -> b)
+                .map(o -> Engine.parse(o, o.substring(7))).orElse(Engine.JNR_FUSE);
     }
 
     /** The options again as one {@code -o} value, branches spelled out absolutely (for a re-executed daemon). */
@@ -135,7 +171,7 @@ public record MountOptions(BranchStack branches, double entryTimeout, double att
             }
             o.add("default_permissions");
         }
-        passThrough.stream().filter(p -> !p.equals("noallow_other")).forEach(o::add);
+        passThrough.stream().filter(p -> !p.equals("noallow_other") && !p.startsWith("engine=")).forEach(o::add);
         List<String> args = new ArrayList<>();
         args.add("-o");
         args.add(String.join(",", o));

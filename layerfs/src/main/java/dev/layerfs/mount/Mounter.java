@@ -41,7 +41,11 @@ public final class Mounter {
             List<String> args = options.fuseArgs(runningAsRoot());
             LOG.info("mounting {} on {} ({})", options.branches().spec(), real, String.join(" ", args));
             try {
-                new LayerFuse(union).serve(real, debug, args.toArray(String[]::new));
+                if (options.engine() == MountOptions.Engine.WIRE) {
+                    dev.layerfs.wire.WireMount.serve(real, options, union, runningAsRoot(), debug);
+                } else {
+                    new LayerFuse(union).serve(real, debug, args.toArray(String[]::new));
+                }
             } catch (ru.serce.jnrfuse.FuseException e) {
                 throw new MountException("libfuse could not mount " + real, e);
             }

@@ -6,6 +6,7 @@ import dev.layerfs.mount.MountOptions;
 import dev.layerfs.mount.MountTable;
 import dev.layerfs.sys.Fs;
 import dev.layerfs.union.UnionFs;
+import dev.layerfs.wire.WireMount;
 import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
@@ -39,13 +40,17 @@ public final class LiveUnion implements AutoCloseable {
         assumeFuse();
         List<String> opts = new java.util.ArrayList<>(List.of("dirs=" + dirs));
         opts.addAll(List.of(extraOptions));
+        engineOption().ifPresent(opts::add);
         MountOptions options = MountOptions.parse(opts, Path.of("/"));
         UnionFs union = new UnionFs(options.branches());
         union.statfsMode(options.statfs());
         Fs.umask(0);
         Path real = mountPoint.toRealPath();
         String[] args = options.fuseArgs(true).toArray(String[]::new);
-        Thread t = new Thread(() -> new LayerFuse(union).serve(real, false, args), "layerfs-test-" + real.getFileName());
+        Runnable serve = options.engine() == MountOptions.Engine.WIRE
+                ? () -> WireMount.serve(real, options, union, true, false)
+                : () -> new LayerFuse(union).serve(real, false, args);
+        Thread t = new Thread(serve, "layerfs-test-" + real.getFileName());
         t.setDaemon(true);
         t.start();
         long deadline = System.nanoTime() + 10_000_000_000L;
@@ -57,6 +62,15 @@ public final class LiveUnion implements AutoCloseable {
             Thread.sleep(10);
         }
         return new LiveUnion(real, union, t);
+    }
+
+    /**
+     * The FUSE engine the tests run on: {@code -Dlayerfs.engine=wire} runs the whole suite on the
+     * wire engine; unset, each mount uses the default.
+     */
+    public static java.util.Optional<String> engineOption() {
+        return java.util.Optional.ofNullable(System.getProperty("layerfs.engine"))
+                .filter(e -> !e.isBlank()).map(e -> "engine=" + e);
     }
 
     public static LiveUnion mount(BranchStack stack, Path mountPoint) throws Exception {

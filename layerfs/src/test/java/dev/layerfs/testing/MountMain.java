@@ -22,6 +22,8 @@ public final class MountMain {
             System.exit(2);
         }
         Path cwd = Path.of("").toAbsolutePath();
-        Mounter.serve(Path.of(args[0]), MountOptions.parse(List.of("dirs=" + args[1]), cwd), false);
+        List<String> options = new java.util.ArrayList<>(List.of("dirs=" + args[1]));
+        LiveUnion.engineOption().ifPresent(options::add);
+        Mounter.serve(Path.of(args[0]), MountOptions.parse(options, cwd), false);
     }
 }

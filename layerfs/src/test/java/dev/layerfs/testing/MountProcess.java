@@ -26,8 +26,11 @@ public final class MountProcess implements AutoCloseable {
     public static MountProcess start(String dirs, Path mountPoint, Path log) throws Exception {
         LiveUnion.assumeFuse();
         Path real = mountPoint.toRealPath();
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), MountMain.class.getName(), real.toString(), dirs)
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path")));
+        LiveUnion.engineOption().ifPresent(e -> cmd.add("-Dlayerfs.engine=" + e.substring("engine=".length())));
+        cmd.addAll(java.util.List.of(MountMain.class.getName(), real.toString(), dirs));
+        Process p = new ProcessBuilder(cmd)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!MountTable.isMounted(real)) {

@@ -1,0 +1,76 @@
+package dev.layerfs.wire;
+
+import dev.layerfs.sys.Errno;
+import dev.layerfs.sys.ErrnoException;
+import dev.layerfs.union.UnionFs;
+import dev.layerfs.union.UnionPath;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Open directories: each handle takes one merged listing of the union directory when it is read
+ * from the start, and serves every following READDIR from it, so a listing read in several
+ * requests is one consistent snapshot (entry i has offset i + 1; "." and ".." come first).
+ */
+final class OpenDirs {
+
+    /** The inode number libfuse reports when it has none (for "." and ".."). */
+    static final long UNKNOWN_INO = 0xffffffffL;
+
+    private static final class Dir {
+        final UnionPath path;
+        volatile List<UnionFs.Dirent> entries;
+
+        Dir(UnionPath path) {
+            this.path = path;
+        }
+    }
+
+    private final UnionFs union;
+    private final ConcurrentHashMap<Long, Dir> dirs = new ConcurrentHashMap<>();
+    private final AtomicLong nextHandle = new AtomicLong(1);
+
+    OpenDirs(UnionFs union) {
+        this.union = union;
+    }
+
+    long open(UnionPath path) {
+        long h = nextHandle.getAndIncrement();
+        dirs.put(h, new Dir(path));
+        return h;
+    }
+
+    UnionPath path(long handle) throws ErrnoException {
+        return dir(handle).path;
+    }
+
+    /** The listing of {@code handle}, taken afresh when read from offset 0. */
+    List<UnionFs.Dirent> entries(long handle, long offset) throws ErrnoException {
+        Dir d = dir(handle);
+        List<UnionFs.Dirent> e = d.entries;
+        if (e == null || offset == 0) {
+            List<UnionFs.Dirent> listed = union.list(d.path);
+            e = new ArrayList<>(listed.size() + 2);
+            e.add(new UnionFs.Dirent(".", dev.layerfs.sys.Stat.S_IFDIR, UNKNOWN_INO));
+            e.add(new UnionFs.Dirent("..", dev.layerfs.sys.Stat.S_IFDIR, UNKNOWN_INO));
+            e.addAll(listed);
+            d.entries = e;
+        }
+        return e;
+    }
+
+    void release(long handle) {
+        dirs.remove(handle);
+    }
+
+    private Dir dir(long handle) throws ErrnoException {
+        Dir d = dirs.get(handle);
+        if (d == null) {
+            throw new ErrnoException(Errno.EBADF, "no open directory with handle " + handle);
+        }
+        return d;
+    }
+}

@@ -1,0 +1,226 @@
+package dev.layerfs.wire;
+
+import dev.layerfs.mount.MountException;
+import dev.layerfs.mount.MountOptions;
+import dev.layerfs.mount.MountTable;
+import dev.layerfs.sys.Errno;
+import dev.layerfs.sys.ErrnoException;
+import dev.layerfs.sys.Fs;
+import dev.layerfs.union.UnionFs;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The wire engine: serves a union by speaking the kernel's FUSE protocol on /dev/fuse itself,
+ * without libfuse. Opens /dev/fuse, mounts it with mount(2), answers FUSE_INIT with a modern
+ * protocol (READDIRPLUS, 1 MiB requests, parallel directory operations, kernel-side caching),
+ * then a fixed pool of Java threads each reads one request at a time and writes its reply,
+ * until the file system is unmounted (the kernel then answers reads with ENODEV).
+ */
+public final class WireMount {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WireMount.class);
+    private static final KernelCalls K = LibraryLoader.create(KernelCalls.class).load("c");
+    private static final Runtime RUNTIME = Runtime.getRuntime(K);
+    private static final int ENODEV = 19;
+    private static final int EINTR = 4;
+    /** Worker threads: requests block on disk I/O, so a few more than the cores pay (FINDINGS 3). */
+    private static final int THREADS = Integer.getInteger("layerfs.wire.threads", 8);
+
+    private final int fd;
+    private final Path mountPoint;
+    private final WireOps ops;
+    private final boolean debug;
+    private final AtomicBoolean initialized = new AtomicBoolean();
+    private final AtomicBoolean stopped = new AtomicBoolean();
+
+    private WireMount(int fd, Path mountPoint, WireOps ops, boolean debug) {
+        this.fd = fd;
+        this.mountPoint = mountPoint;
+        this.ops = ops;
+        this.debug = debug;
+    }
+
+    /** Mounts {@code union} on {@code mountPoint} and serves it until it is unmounted (blocking). */
+    public static void serve(Path mountPoint, MountOptions options, UnionFs union, boolean asRoot, boolean debug) {
+        MountFlags flags = MountFlags.of(options.passThrough(), asRoot);
+        int fd;
+        try {
+            fd = Fs.open(-100 /* AT_FDCWD */, "/dev/fuse", Fs.O_RDWR, 0);
+        } catch (ErrnoException e) {
+            throw new MountException("cannot open /dev/fuse: " + e.getMessage(), e);
+        }
+        try {
+            String data = "fd=" + fd + ",rootmode=40000,user_id=" + flags.uid() + ",group_id=" + flags.gid() + flags.data();
+            if (K.mount(flags.fsname(), mountPoint.toString(), "fuse." + flags.subtype(), flags.mountFlags(), data) != 0) {
+                int e = RUNTIME.getLastError();
+                throw new MountException("mount(2) of " + mountPoint + " failed: " + Errno.describe(e) + " (" + Errno.name(e) + ")");
+            }
+            LOG.info("mounted {} on {} (wire engine, {} threads, {})", options.branches().spec(), mountPoint, THREADS, data);
+            WireMount m = new WireMount(fd, mountPoint, new WireOps(union, CachePolicy.of(options)), debug);
+            Thread hook = new Thread(m::unmountIfMounted, "layerfs-unmount");
+            java.lang.Runtime.getRuntime().addShutdownHook(hook);
+            try {
+                m.run();
+            } finally {
+                try {
+                    java.lang.Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook runs already
+                }
+            }
+        } finally {
+            Fs.close(fd);
+        }
+    }
+
+    private void unmountIfMounted() {
+        if (!stopped.get() && MountTable.isMounted(mountPoint)) {
+            K.umount2(mountPoint.toString(), KernelCalls.MNT_DETACH);
+        }
+    }
+
+    private void run() {
+        List<Thread> workers = new ArrayList<>();
+        for (int i = 0; i < THREADS; i++) {
+            Thread t = new Thread(this::work, "layerfs-wire-" + i);
+            t.setDaemon(true);
+            workers.add(t);
+            t.start();
+        }
+        for (Thread t : workers) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                unmountIfMounted();
+            }
+        }
+    }
+
+    /** One worker: read a request, serve it, write the reply; until the file system is gone. */
+    private void work() {
+        Runtime rt = Runtime.getSystemRuntime();
+        Pointer inBuf = Memory.allocateDirect(rt, Protocol.REQUEST_BUFFER);
+        Pointer outBuf = Memory.allocateDirect(rt, Protocol.OUT_HEADER + Protocol.MAX_WRITE + 4096);
+        Pointer notifyBuf = Memory.allocateDirect(rt, 64);
+        Request in = new Request(inBuf);
+        Reply out = new Reply(outBuf, Protocol.OUT_HEADER + Protocol.MAX_WRITE);
+        WireOps.Notifier notifier = nodeid -> invalidate(notifyBuf, nodeid);
+        while (!stopped.get()) {
+            long n = K.read(fd, inBuf, Protocol.REQUEST_BUFFER);
+            if (n < 0) {
+                int e = RUNTIME.getLastError();
+                if (e == EINTR || e == Errno.EAGAIN || e == Errno.ENOENT) {
+                    continue; // interrupted, or the request was withdrawn before we got it
+                }
+                if (e != ENODEV) {
+                    LOG.error("reading /dev/fuse for {} failed: {}", mountPoint, Errno.describe(e));
+                }
+                stopped.set(true);
+                return;
+            }
+            in.filled((int) n);
+            out.begin();
+            if (in.opcode() == Protocol.INIT) {
+                init(in, out);
+                send(out, in.unique(), 0);
+                continue;
+            }
+            int error = 0;
+            WireOps.Outcome outcome;
+            try {
+                outcome = ops.serve(in, out, notifier);
+            } catch (ErrnoException e) {
+                error = -e.errno();
+                outcome = WireOps.Outcome.REPLY;
+                if (e.errno() == Errno.EIO) {
+                    LOG.warn("opcode {} on node {}: {}", in.opcode(), in.nodeid(), e.toString());
+                } else if (debug || LOG.isDebugEnabled()) {
+                    LOG.debug("opcode {} on node {}: {}", in.opcode(), in.nodeid(), e.toString());
+                }
+            } catch (RuntimeException | Error e) {
+                LOG.error("opcode {} on node {} failed unexpectedly", in.opcode(), in.nodeid(), e);
+                error = -Errno.EIO;
+                outcome = WireOps.Outcome.REPLY;
+            }
+            if (debug) {
+                LOG.info("unique {} opcode {} node {}: {}", in.unique(), in.opcode(), in.nodeid(), error);
+            }
+            if (outcome == WireOps.Outcome.NO_REPLY) {
+                continue;
+            }
+            if (error != 0) {
+                out.begin();
+            }
+            send(out, in.unique(), error);
+            if (outcome == WireOps.Outcome.STOP) {
+                stopped.set(true);
+                return;
+            }
+        }
+    }
+
+    private void send(Reply out, long unique, int error) {
+        out.seal(unique, error);
+        if (K.write(fd, out.buffer(), out.size()) < 0) {
+            int e = RUNTIME.getLastError();
+            if (e != Errno.ENOENT) { // ENOENT: the request was interrupted meanwhile; nobody waits for it
+                LOG.warn("reply to request {} on {} not delivered: {}", unique, mountPoint, Errno.describe(e));
+            }
+        }
+    }
+
+    private void invalidate(Pointer buf, long nodeid) {
+        buf.putInt(0, Protocol.OUT_HEADER + 24);
+        buf.putInt(4, Protocol.NOTIFY_INVAL_INODE);
+        buf.putLong(8, 0);
+        buf.putLong(16, nodeid);
+        buf.putLong(24, -1); // offset < 0: attributes only, cached pages stay
+        buf.putLong(32, 0);
+        if (K.write(fd, buf, Protocol.OUT_HEADER + 24) < 0) {
+            LOG.debug("invalidating node {}: {}", nodeid, Errno.describe(RUNTIME.getLastError()));
+        }
+    }
+
+    /** Answers FUSE_INIT: the protocol version both know, and the features layerfs wants that the kernel offers. */
+    private void init(Request in, Reply out) {
+        int major = in.int32(0);
+        int minor = in.int32(4);
+        int readahead = in.int32(8);
+        int offered = in.int32(12);
+        if (major > Protocol.MAJOR) { // the kernel will ask again with our major version
+            out.u32(Protocol.MAJOR).u32(0);
+            return;
+        }
+        int ourMinor = Math.min(minor, Protocol.MAX_MINOR);
+        int wanted = Protocol.ASYNC_READ | Protocol.ATOMIC_O_TRUNC | Protocol.BIG_WRITES | Protocol.AUTO_INVAL_DATA
+                | Protocol.DO_READDIRPLUS | Protocol.READDIRPLUS_AUTO | Protocol.ASYNC_DIO
+                | Protocol.PARALLEL_DIROPS | Protocol.MAX_PAGES;
+        if (ops.cachesLong()) {
+            wanted |= Protocol.CACHE_SYMLINKS;
+        }
+        int granted = wanted & offered;
+        out.u32(Protocol.MAJOR).u32(ourMinor).u32(readahead).u32(granted)
+                .u32((12 << 16) | 16) // max_background 16, congestion_threshold 12 (two u16)
+                .u32(Protocol.MAX_WRITE).u32(1) // time granularity: 1 ns
+                .u32(Protocol.PAGES) // max_pages (u16), map_alignment 0 (u16)
+                .u32(0); // flags2
+        for (int i = 0; i < 7; i++) {
+            out.u32(0);
+        }
+        initialized.set(true);
+        LOG.info("FUSE protocol {}.{} (kernel offers {}.{}), flags 0x{} of offered 0x{}, max_write {}",
+                Protocol.MAJOR, ourMinor, major, minor, Integer.toHexString(granted), Integer.toHexString(offered),
+                Protocol.MAX_WRITE);
+    }
+}
