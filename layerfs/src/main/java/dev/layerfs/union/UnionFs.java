@@ -76,6 +76,31 @@ public final class UnionFs implements AutoCloseable {
         }
     }
 
+    /**
+     * The status of each of {@code names} in directory {@code dir}, walking to the directory once
+     * (a listing's entries, for FUSE's READDIRPLUS); an empty Optional where a name is gone.
+     */
+    public List<Optional<Stat>> getattrs(UnionPath dir, List<String> names) throws ErrnoException {
+        List<Optional<Stat>> out = new java.util.ArrayList<>(names.size());
+        try (DirView parent = lookup.openDir(dir)) {
+            for (String name : names) {
+                if (!hidden.isEmpty() && hidden.workName(dir.child(name)).isPresent()) {
+                    out.add(Optional.of(getattr(dir.child(name))));
+                    continue;
+                }
+                Optional<Entry> found = lookup.find(parent, name);
+                if (found.isEmpty()) {
+                    out.add(Optional.empty());
+                    continue;
+                }
+                Entry e = found.get();
+                noteLinks(e.branch(), e.stat());
+                out.add(Optional.of(withInode(e.branch(), e.stat(), origin(e.stat(), parent.fd(e.level()), name))));
+            }
+        }
+        return out;
+    }
+
     /** Reads the inode number a copy-up recorded on a writable-branch entry; symlinks carry none. */
     private static InodeTable.OriginReader origin(Stat st, int dirFd, String name) {
         return () -> st.isSymlink() ? java.util.OptionalLong.empty() : InodeOrigin.read(dirFd, name);

@@ -364,25 +364,38 @@ final class WireOps {
         long handle = in.int64(0);
         long offset = in.int64(8);
         int limit = Math.min(in.int32(16), out.room());
-        long dirNode = in.nodeid();
         List<UnionFs.Dirent> entries = dirs.entries(handle, offset);
-        UnionPath dir = plus ? dirs.path(handle) : null;
-        int end = out.size() + limit;
-        for (int i = (int) offset; i < entries.size(); i++) {
-            UnionFs.Dirent d = entries.get(i);
-            byte[] name = d.name().getBytes(Fs.NAMES);
-            int size = Protocol.align8(Protocol.DIRENT + name.length) + (plus ? Protocol.ENTRY_OUT : 0);
-            if (out.size() + size > end) {
+        // which entries fit: sizes depend on the names alone
+        int first = (int) Math.min(offset, entries.size());
+        int last = first;
+        int used = 0;
+        List<String> names = new java.util.ArrayList<>();
+        for (; last < entries.size(); last++) {
+            String name = entries.get(last).name();
+            int size = Protocol.align8(Protocol.DIRENT + name.getBytes(Fs.NAMES).length) + (plus ? Protocol.ENTRY_OUT : 0);
+            if (used + size > limit) {
                 break;
             }
+            used += size;
+            if (plus && !dotOrDotDot(name)) {
+                names.add(name);
+            }
+        }
+        // READDIRPLUS: every entry's attributes, walking to the directory once
+        List<Optional<Stat>> stats = plus && !names.isEmpty()
+                ? union.getattrs(dirs.path(handle), names) : List.of();
+        int statAt = 0;
+        for (int i = first; i < last; i++) {
+            UnionFs.Dirent d = entries.get(i);
+            byte[] name = d.name().getBytes(Fs.NAMES);
             long ino = d.inode();
             if (plus) {
-                Stat st = dotOrDotDot(d.name()) ? null : statOrNull(dir.child(d.name()));
+                Stat st = dotOrDotDot(d.name()) ? null : stats.get(statAt++).orElse(null);
                 if (st == null) {
                     out.entry(0, null, 0, 0); // no entry: the kernel looks the name up itself if it needs it
                 } else {
                     ino = st.ino();
-                    out.entry(nodes.lookedUp(dirNode, d.name()), st, cache.entry(), cache.attrFor(st));
+                    out.entry(nodes.lookedUp(in.nodeid(), d.name()), st, cache.entry(), cache.attrFor(st));
                 }
             }
             out.u64(ino).u64(i + 1).u32(name.length).u32(d.modeType() >>> 12).bytes(name).pad8();
@@ -393,11 +406,4 @@ final class WireOps {
         return name.equals(".") || name.equals("..");
     }
 
-    private Stat statOrNull(UnionPath p) {
-        try {
-            return union.getattr(p);
-        } catch (ErrnoException e) {
-            return null;
-        }
-    }
 }
