@@ -21,12 +21,7 @@ final class OpenDirs {
     static final long UNKNOWN_INO = 0xffffffffL;
 
     private static final class Dir {
-        final UnionPath path;
         volatile List<UnionFs.Dirent> entries;
-
-        Dir(UnionPath path) {
-            this.path = path;
-        }
     }
 
     private final UnionFs union;
@@ -37,22 +32,21 @@ final class OpenDirs {
         this.union = union;
     }
 
-    long open(UnionPath path) {
+    long open() {
         long h = nextHandle.getAndIncrement();
-        dirs.put(h, new Dir(path));
+        dirs.put(h, new Dir());
         return h;
     }
 
-    UnionPath path(long handle) throws ErrnoException {
-        return dir(handle).path;
-    }
-
-    /** The listing of {@code handle}, taken afresh when read from offset 0. */
-    List<UnionFs.Dirent> entries(long handle, long offset) throws ErrnoException {
+    /**
+     * The listing of {@code handle}, taken afresh from {@code path} (where the directory is now:
+     * it may have been renamed since it was opened) when read from offset 0.
+     */
+    List<UnionFs.Dirent> entries(long handle, long offset, UnionPath path) throws ErrnoException {
         Dir d = dir(handle);
         List<UnionFs.Dirent> e = d.entries;
         if (e == null || offset == 0) {
-            List<UnionFs.Dirent> listed = union.list(d.path);
+            List<UnionFs.Dirent> listed = union.list(path);
             e = new ArrayList<>(listed.size() + 2);
             e.add(new UnionFs.Dirent(".", dev.layerfs.sys.Stat.S_IFDIR, UNKNOWN_INO));
             e.add(new UnionFs.Dirent("..", dev.layerfs.sys.Stat.S_IFDIR, UNKNOWN_INO));

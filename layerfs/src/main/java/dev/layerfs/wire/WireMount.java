@@ -137,6 +137,7 @@ public final class WireMount {
                 continue;
             }
             int error = 0;
+            long started = debug ? System.nanoTime() : 0;
             WireOps.Outcome outcome;
             try {
                 outcome = ops.serve(in, out, notifier);
@@ -154,7 +155,8 @@ public final class WireMount {
                 outcome = WireOps.Outcome.REPLY;
             }
             if (debug) {
-                LOG.info("unique {} opcode {} node {}: {}", in.unique(), in.opcode(), in.nodeid(), error);
+                LOG.info("unique {} opcode {} node {}: {} ({} us)", in.unique(), in.opcode(), in.nodeid(), error,
+                        (System.nanoTime() - started) / 1000);
             }
             if (outcome == WireOps.Outcome.NO_REPLY) {
                 continue;

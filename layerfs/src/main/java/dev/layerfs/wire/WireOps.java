@@ -179,7 +179,8 @@ final class WireOps {
                 probes.forget();
             }
             case Protocol.OPENDIR -> {
-                long h = dirs.open(nodes.path(node));
+                nodes.path(node); // ENOENT for a directory removed meanwhile
+                long h = dirs.open();
                 out.u64(h).u32(cache.keepPages() ? Protocol.FOPEN_CACHE_DIR | Protocol.FOPEN_KEEP_CACHE : 0).u32(0);
             }
             case Protocol.READDIR -> readdir(in, out, false);
@@ -364,7 +365,13 @@ final class WireOps {
         long handle = in.int64(0);
         long offset = in.int64(8);
         int limit = Math.min(in.int32(16), out.room());
-        List<UnionFs.Dirent> entries = dirs.entries(handle, offset);
+        UnionPath dir;
+        try {
+            dir = nodes.path(in.nodeid());
+        } catch (ErrnoException removed) {
+            return; // a removed directory, still open: nothing (more) to list
+        }
+        List<UnionFs.Dirent> entries = dirs.entries(handle, offset, dir);
         // which entries fit: sizes depend on the names alone
         int first = (int) Math.min(offset, entries.size());
         int last = first;
@@ -383,7 +390,7 @@ final class WireOps {
         }
         // READDIRPLUS: every entry's attributes, walking to the directory once
         List<Optional<Stat>> stats = plus && !names.isEmpty()
-                ? union.getattrs(dirs.path(handle), names) : List.of();
+                ? union.getattrs(dir, names) : List.of();
         int statAt = 0;
         for (int i = first; i < last; i++) {
             UnionFs.Dirent d = entries.get(i);
