@@ -33,8 +33,12 @@ public final class WireMount {
     private static final Runtime RUNTIME = Runtime.getRuntime(K);
     private static final int ENODEV = 19;
     private static final int EINTR = 4;
-    /** Worker threads: requests block on disk I/O, so a few more than the cores pay (FINDINGS 3). */
-    private static final int THREADS = Integer.getInteger("layerfs.wire.threads", 8);
+    /**
+     * Worker threads, each with its own request and reply buffers, alive as long as the mount:
+     * requests block on disk I/O, so twice the cores (at least 4) keep the cores busy.
+     */
+    private static final int THREADS = Integer.getInteger("layerfs.wire.threads",
+            Math.max(4, 2 * java.lang.Runtime.getRuntime().availableProcessors()));
 
     private final int fd;
     private final Path mountPoint;
