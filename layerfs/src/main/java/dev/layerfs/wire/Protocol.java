@@ -79,6 +79,8 @@ final class Protocol {
     static final int FATTR_FH = 1 << 6;
     static final int FATTR_ATIME_NOW = 1 << 7;
     static final int FATTR_MTIME_NOW = 1 << 8;
+    static final int FATTR_LOCKOWNER = 1 << 9;
+    static final int FATTR_CTIME = 1 << 10;
 
     static final int GETATTR_FH = 1;
     static final int FSYNC_FDATASYNC = 1;

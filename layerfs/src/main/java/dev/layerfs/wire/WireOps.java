@@ -252,9 +252,14 @@ final class WireOps {
         try {
             p = nodes.path(node);
         } catch (ErrnoException e) {
-            if (!byHandle || (valid & ~(Protocol.FATTR_FH | Protocol.FATTR_SIZE)) != 0) {
+            // a file removed while open: only ftruncate (size by handle, with the "times now"
+            // the kernel adds to it; truncating sets them anyway) still has something to change
+            int implicit = Protocol.FATTR_FH | Protocol.FATTR_SIZE | Protocol.FATTR_LOCKOWNER | Protocol.FATTR_CTIME
+                    | Protocol.FATTR_MTIME | Protocol.FATTR_MTIME_NOW;
+            if (!byHandle || (valid & Protocol.FATTR_SIZE) == 0 || (valid & ~implicit) != 0) {
                 throw e;
             }
+            valid &= Protocol.FATTR_FH | Protocol.FATTR_SIZE;
         }
         if ((valid & Protocol.FATTR_MODE) != 0) {
             union.chmod(p, in.int32(68));

@@ -92,4 +92,23 @@ class WireEngineTest {
             assertTrue(!before.equals(Files.getAttribute(f, "unix:ino")), "the new file has its own inode number");
         }
     }
+
+    @Test
+    void aFileRemovedWhileOpenCanStillBeWrittenTruncatedAndStatted() throws Exception {
+        try (LiveUnion u = mount()) {
+            Path f = u.resolve("dir/lower.txt"); // a lower file: opening it for writing copies it up
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f,
+                    StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                Files.delete(f);
+                assertTrue(Files.notExists(f));
+                ch.write(java.nio.ByteBuffer.wrap("longer than before".getBytes()), 0);
+                assertEquals(18L, ch.size(), "fstat of the removed file");
+                ch.truncate(4);
+                assertEquals(4L, ch.size(), "fstat after ftruncate of the removed file");
+            }
+            try (Stream<Path> dir = Files.list(u.resolve("dir"))) {
+                assertEquals(List.of("sub"), dir.map(p -> p.getFileName().toString()).toList());
+            }
+        }
+    }
 }
