@@ -61,6 +61,7 @@ final class Protocol {
     static final int READDIRPLUS_AUTO = 1 << 14;
     static final int ASYNC_DIO = 1 << 15;
     static final int PARALLEL_DIROPS = 1 << 18;
+    static final int POSIX_ACL = 1 << 20;
     static final int MAX_PAGES = 1 << 22;
     static final int CACHE_SYMLINKS = 1 << 23;
 

@@ -214,6 +214,10 @@ public final class WireMount {
                 | Protocol.PARALLEL_DIROPS | Protocol.MAX_PAGES;
         if (ops.cachesLong()) {
             wanted |= Protocol.CACHE_SYMLINKS;
+            if (Boolean.getBoolean("layerfs.wire.posixAcl")) {
+                // experimental: the kernel caches ACLs (and their absence) and checks them itself
+                wanted |= Protocol.POSIX_ACL;
+            }
         }
         int granted = wanted & offered;
         out.u32(Protocol.MAJOR).u32(ourMinor).u32(readahead).u32(granted)
