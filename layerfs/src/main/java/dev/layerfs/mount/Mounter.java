@@ -29,7 +29,7 @@ public final class Mounter {
         Path real = MountCheck.check(mountPoint, options);
         UnionFs union;
         try {
-            union = new UnionFs(options.branches());
+            union = new UnionFs(options.branches(), options.policies());
             union.statfsMode(options.statfs());
         } catch (ErrnoException e) {
             throw new MountException("cannot open branches " + options.branches().spec() + ": " + e.getMessage(), e);

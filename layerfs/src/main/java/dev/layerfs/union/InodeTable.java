@@ -14,7 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * its inode number in that branch in the low 48 ({@link #derived}), so it needs no table and is
  * the same at every mount of the same branch stack. Hard links (one underlying inode) share
  * one number. A copy-up keeps the lower file's number: it is recorded on the copy
- * ({@link InodeOrigin}) and remembered here for the writable branch's inode. The root is 1.
+ * ({@link InodeOrigin}) and remembered here for the writable branch's inode (keyed by branch and
+ * inode, as there may be several writable branches). The root is 1.
  *
  * <p>A copy-up of a lower file with several names makes the copy a file of its own (the other
  * names keep the lower file): it takes its own derived number, so no two files ever share one.
@@ -31,8 +32,18 @@ public final class InodeTable {
         OptionalLong read() throws ErrnoException;
     }
 
-    /** Writable-branch inode to union number, for every such inode looked at this mount. */
+    /** Writable-branch inode (as {@link #derived}) to union number, for every such inode looked at this mount. */
     private final ConcurrentHashMap<Long, Long> upper = new ConcurrentHashMap<>();
+    private final java.util.function.IntPredicate writable;
+
+    /** A table for a union whose only writable branch is branch 0. */
+    public InodeTable() {
+        this(b -> b == 0);
+    }
+
+    public InodeTable(java.util.function.IntPredicate writable) {
+        this.writable = writable;
+    }
 
     /** The number of inode {@code ino} of branch {@code branch} when nothing was recorded for it. */
     public static long derived(int branch, long ino) {
@@ -41,7 +52,7 @@ public final class InodeTable {
 
     /** The union root, whatever its inode in branch 0, is number 1. */
     public void root(Stat st) {
-        upper.put(st.ino(), 1L);
+        upper.put(derived(0, st.ino()), 1L);
     }
 
     public long inode(int branch, Stat st) {
@@ -50,13 +61,8 @@ public final class InodeTable {
 
     /** The number of inode {@code ino} of {@code branch}, from what this mount has seen. */
     public long inode(int branch, long ino) {
-        if (branch == 0) {
-            Long n = upper.get(ino);
-            if (n != null) {
-                return n;
-            }
-        }
-        return derived(branch, ino);
+        Long n = upper.get(derived(branch, ino));
+        return n != null ? n : derived(branch, ino);
     }
 
     /**
@@ -64,15 +70,17 @@ public final class InodeTable {
      * on a writable-branch file the first time it is seen this mount.
      */
     public long inode(int branch, long ino, OriginReader origin) {
-        if (branch != 0) {
-            return derived(branch, ino);
+        long own = derived(branch, ino);
+        if (!writable.test(branch)) {
+            Long root = branch == 0 ? upper.get(own) : null;
+            return root != null ? root : own;
         }
-        return upper.computeIfAbsent(ino, i -> {
+        return upper.computeIfAbsent(own, i -> {
             try {
-                return origin.read().orElse(derived(0, i));
+                return origin.read().orElse(own);
             } catch (ErrnoException e) {
-                LOG.debug("cannot read the recorded inode number of writable inode {}: {}", i, e.toString());
-                return derived(0, i);
+                LOG.debug("cannot read the recorded inode number of inode {} of writable branch {}: {}", ino, branch, e.toString());
+                return own;
             }
         });
     }
@@ -88,13 +96,13 @@ public final class InodeTable {
         return OptionalLong.of(inode(lowerBranch, lower.ino(), origin));
     }
 
-    /** Writable inode {@code upperIno} is the copy-up that carries {@code number} (or its own number, if empty). */
-    public void copiedUp(long upperIno, OptionalLong number) {
-        upper.put(upperIno, number.orElse(derived(0, upperIno)));
+    /** Inode {@code upperIno} of writable {@code branch} is the copy that carries {@code number} (or its own number, if empty). */
+    public void copiedUp(int branch, long upperIno, OptionalLong number) {
+        upper.put(derived(branch, upperIno), number.orElse(derived(branch, upperIno)));
     }
 
-    /** The writable branch's inode {@code ino} is gone (its last name removed): a file reusing it is a new file. */
-    public void removed(long ino) {
-        upper.remove(ino);
+    /** Inode {@code ino} of writable {@code branch} is gone (its last name removed): a file reusing it is a new file. */
+    public void removed(int branch, long ino) {
+        upper.remove(derived(branch, ino));
     }
 }

@@ -6,22 +6,34 @@ import dev.layerfs.sys.Fs;
 import dev.layerfs.sys.Stat;
 
 /**
- * Operations that make a new name: create, mknod, symlink, mkdir, link. New entries always land
- * in the writable branch, owned by the caller (with the group of a set-group-ID parent), and
- * drop a whiteout of the same name; a directory made where a whiteout stood is opaque.
+ * Operations that make a new name: create, mknod, symlink, mkdir, link. A new entry lands in the
+ * writable branch the {@code create=} policy chooses ({@link Placement}), its parent directories
+ * made there as needed, owned by the caller (with the group of a set-group-ID parent), and
+ * drops a whiteout of the same name in that branch; a directory made where a whiteout stood is
+ * opaque. A link goes into the branch of the file it links to.
  */
 final class NewEntries {
 
+    private final Lookup lookup;
     private final CopyUp copyUp;
     private final PathLocks locks;
     private final OpenFiles files;
-    private final int workDir;
 
-    NewEntries(CopyUp copyUp, PathLocks locks, OpenFiles files, int workDir) {
+    NewEntries(Lookup lookup, CopyUp copyUp, PathLocks locks, OpenFiles files) {
+        this.lookup = lookup;
         this.copyUp = copyUp;
         this.locks = locks;
         this.files = files;
-        this.workDir = workDir;
+    }
+
+    /** The branch a new entry at {@code path} goes to, and its parent directory there (made if needed). */
+    private CopyUp.Target place(UnionPath path, boolean directory) throws ErrnoException {
+        lookup.branches().topWritable(); // EROFS for a read-only union, before anything else
+        int branch;
+        try (DirView parent = lookup.openDir(path.parent())) {
+            branch = copyUp.placement().forNewName(parent, path, directory);
+        }
+        return new CopyUp.Target(branch, copyUp.dirIn(branch, path.parent()));
     }
 
     static void checkName(UnionPath path) throws ErrnoException {
@@ -59,7 +71,8 @@ final class NewEntries {
 
     long create(UnionPath path, int mode, int flags, Caller caller) throws ErrnoException {
         checkName(path);
-        int parent = copyUp.upperDir(path.parent());
+        CopyUp.Target target = place(path, false);
+        int parent = target.dir();
         try (PathLocks.Held held = locks.lock(path)) {
             int osFlags = (flags & ~Fs.O_TRUNC) | Fs.O_CREAT | Fs.O_EXCL | Fs.O_NOFOLLOW;
             int fd = Fs.open(parent, path.name(), osFlags, mode & 07777);
@@ -70,7 +83,7 @@ final class NewEntries {
                 Fs.close(fd);
                 throw e;
             }
-            return files.add(new OpenFile(fd, 0, path, false));
+            return files.add(new OpenFile(fd, target.branch(), path, false));
         } finally {
             Fs.close(parent);
         }
@@ -86,12 +99,16 @@ final class NewEntries {
         newEntry(path, caller, 0, true, (parent, name) -> Fs.symlink(target, parent, name));
     }
 
+    /** A new link: the branch it is in and the file's status. */
+    record Linked(int branch, Stat stat) {
+    }
+
     private interface Maker {
         void make(int parent, String name) throws ErrnoException;
     }
 
     private void newEntry(UnionPath path, Caller caller, int mode, boolean symlink, Maker maker) throws ErrnoException {
-        int parent = copyUp.upperDir(path.parent());
+        int parent = place(path, false).dir();
         try (PathLocks.Held held = locks.lock(path)) {
             maker.make(parent, path.name());
             giveToCaller(parent, path.name(), mode, owner(parent, caller), symlink);
@@ -107,7 +124,9 @@ final class NewEntries {
      */
     void mkdir(UnionPath path, int mode, Caller caller) throws ErrnoException {
         checkName(path);
-        int parent = copyUp.upperDir(path.parent());
+        CopyUp.Target target = place(path, true);
+        int parent = target.dir();
+        int workDir = copyUp.workDir(target.branch());
         try (PathLocks.Held held = locks.lock(path)) {
             Caller o = owner(parent, caller);
             int perms = mode & 07777;
@@ -142,16 +161,27 @@ final class NewEntries {
         }
     }
 
-    /** Links {@code to} to {@code from}; returns the file's status after the link. */
-    Stat link(UnionPath from, UnionPath to) throws ErrnoException {
+    /**
+     * Links {@code to} to {@code from}, in the writable branch that holds (or gets a copy of)
+     * {@code from}; EXDEV if the new name would not show there (a whiteout or opaque directory
+     * of a branch above hides it). Returns the branch and the file's status after the link.
+     */
+    Linked link(UnionPath from, UnionPath to) throws ErrnoException {
         checkName(to);
-        int fromParent = copyUp.upperEntry(from);
+        CopyUp.Target source = copyUp.writable(from);
+        int fromParent = source.dir();
         try {
-            int toParent = copyUp.upperDir(to.parent());
+            try (DirView view = lookup.openDir(to.parent())) {
+                if (lookup.newNameBound(view, to.name()) < source.branch()) {
+                    throw new ErrnoException(Errno.EXDEV, "link " + to + " would be hidden in branch "
+                            + lookup.branches().stack().get(source.branch()).dir() + ", where " + from + " is");
+                }
+            }
+            int toParent = copyUp.dirIn(source.branch(), to.parent());
             try (PathLocks.Held held = locks.lock(from, to)) {
                 Fs.link(fromParent, from.name(), toParent, to.name());
                 Whiteouts.remove(toParent, to.name());
-                return Fs.stat(toParent, to.name());
+                return new Linked(source.branch(), Fs.stat(toParent, to.name()));
             } finally {
                 Fs.close(toParent);
             }

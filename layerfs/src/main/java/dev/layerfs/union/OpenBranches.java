@@ -45,12 +45,26 @@ public final class OpenBranches implements AutoCloseable {
         return stack.writable().isPresent();
     }
 
-    /** The writable branch's root (branch 0), or EROFS for a read-only union. */
-    public int upperRoot() throws ErrnoException {
+    public boolean writable(int branch) {
+        return stack.get(branch).mode().writable();
+    }
+
+    /** The writable branches, top first. */
+    public java.util.List<Integer> writableBranches() {
+        return stack.writableIndexes();
+    }
+
+    /** The topmost writable branch, or EROFS for a read-only union. */
+    public int topWritable() throws ErrnoException {
         if (!writable()) {
             throw new ErrnoException(Errno.EROFS, "read-only union: no rw branch in " + stack.spec());
         }
-        return roots[0];
+        return stack.writableIndexes().get(0);
+    }
+
+    /** The topmost writable branch's root, or EROFS for a read-only union. */
+    public int upperRoot() throws ErrnoException {
+        return roots[topWritable()];
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.layerfs.union;
 
 import dev.layerfs.branch.BranchStack;
+import dev.layerfs.policy.WritePolicies;
 import dev.layerfs.sys.ErrnoException;
 import dev.layerfs.sys.Fs;
 import dev.layerfs.sys.Stat;
@@ -11,8 +12,9 @@ import java.util.Optional;
 
 /**
  * The union's operations in plain Java: what each file system call means over a branch stack.
- * Knows nothing of FUSE; every failure is an {@link ErrnoException}. Changes happen only in the
- * writable branch (branch 0); lower branches are only ever read.
+ * Knows nothing of FUSE; every failure is an {@link ErrnoException}. Changes happen only in
+ * writable branches: in place where the entry is, else where the union's {@link WritePolicies}
+ * place it ({@link Placement}); read-only branches are only ever read.
  *
  * Reads and attribute changes are here; new names, removals and renames each have their own
  * class ({@link NewEntries}, {@link Removal}, {@link Rename}).
@@ -21,38 +23,38 @@ public final class UnionFs implements AutoCloseable {
 
     private final OpenBranches branches;
     private final Lookup lookup;
-    private final InodeTable inodes = new InodeTable();
+    private final InodeTable inodes;
     private final PathLocks locks = new PathLocks();
     private final OpenFiles files = new OpenFiles();
-    /** Writable-branch inodes seen with more than one name during this mount (see {@link OpenFile}). */
+    /** Writable-branch inodes (as {@link InodeTable#derived}) seen with more than one name during this mount (see {@link OpenFile}). */
     private final java.util.Set<Long> everLinked = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final CopyUp copyUp;
     private final NewEntries newEntries;
     private final Removal removal;
     private final Rename rename;
     private final HiddenFiles hidden;
-    private final int workDir;
+    private final WorkDirs workDirs;
     private volatile StatfsMode statfsMode = StatfsMode.TOP;
 
     public UnionFs(BranchStack stack) throws ErrnoException {
+        this(stack, WritePolicies.defaults());
+    }
+
+    public UnionFs(BranchStack stack, WritePolicies policies) throws ErrnoException {
         this.branches = new OpenBranches(stack);
         this.lookup = new Lookup(branches);
-        int work = -1;
+        this.inodes = new InodeTable(branches::writable);
         try {
-            if (branches.writable()) {
-                RenameJournal.recover(branches); // before the work directory is emptied
-                work = WorkDir.prepare(branches.upperRoot());
-            }
+            this.workDirs = WorkDirs.prepare(branches); // completes interrupted renames first
         } catch (ErrnoException e) {
             branches.close();
             throw e;
         }
-        this.workDir = work;
-        this.copyUp = new CopyUp(lookup, inodes, locks, work);
-        this.newEntries = new NewEntries(copyUp, locks, files, work);
+        this.copyUp = new CopyUp(lookup, inodes, locks, workDirs, new Placement(lookup, policies));
+        this.newEntries = new NewEntries(lookup, copyUp, locks, files);
         this.removal = new Removal(lookup, copyUp, locks, inodes);
-        this.rename = new Rename(lookup, copyUp, locks, inodes);
-        this.hidden = new HiddenFiles(lookup, copyUp, locks, inodes, work);
+        this.rename = new Rename(lookup, copyUp, locks, inodes, removal);
+        this.hidden = new HiddenFiles(copyUp, removal, inodes);
         inodes.root(Fs.stat(branches.root(0), "."));
     }
 
@@ -64,10 +66,11 @@ public final class UnionFs implements AutoCloseable {
 
     /** The status of {@code path}, with its union inode number. */
     public Stat getattr(UnionPath path) throws ErrnoException {
-        Optional<String> hiddenAs = hidden.workName(path);
+        Optional<HiddenFiles.WorkName> hiddenAs = hidden.workName(path);
         if (hiddenAs.isPresent()) {
-            Stat st = Fs.stat(workDir, hiddenAs.get());
-            return withInode(0, st, origin(st, workDir, hiddenAs.get()));
+            HiddenFiles.WorkName at = hiddenAs.get();
+            Stat st = Fs.stat(at.dir(), at.name());
+            return withInode(at.branch(), st, origin(st, at.dir(), at.name()));
         }
         try (DirView parent = lookup.openDir(path.parent())) {
             Entry e = lookup.entry(parent, path);
@@ -87,8 +90,8 @@ public final class UnionFs implements AutoCloseable {
      * is opened with direct I/O for the rest of the mount.
      */
     private void noteLinks(int branch, Stat st) {
-        if (branch == 0 && st.nlink() > 1 && st.isRegular()) {
-            everLinked.add(st.ino());
+        if (branches.writable(branch) && st.nlink() > 1 && st.isRegular()) {
+            everLinked.add(InodeTable.derived(branch, st.ino()));
         }
     }
 
@@ -122,8 +125,8 @@ public final class UnionFs implements AutoCloseable {
             for (MergedListing.Item i : items) {
                 int type = i.entry().modeType(); // only files and directories carry a recorded number
                 boolean plain = type == Stat.S_IFREG || type == Stat.S_IFDIR;
-                long ino = inodes.inode(i.branch(), i.entry().ino(), () -> plain && i.branch() == view.branch(0)
-                        ? InodeOrigin.read(view.fd(0), i.name()) : java.util.OptionalLong.empty());
+                long ino = inodes.inode(i.branch(), i.entry().ino(), () -> plain && branches.writable(i.branch())
+                        ? InodeOrigin.read(view.fd(view.levelOf(i.branch())), i.name()) : java.util.OptionalLong.empty());
                 out.add(new Dirent(i.name(), i.entry().modeType(), ino));
             }
             return out;
@@ -136,17 +139,15 @@ public final class UnionFs implements AutoCloseable {
         // O_APPEND stays: if the kernel's idea of the size is stale (another hard link grew the
         // file), an appending write still lands at the real end.
         int osFlags = (flags & ~(Fs.O_CREAT | Fs.O_EXCL)) | Fs.O_NOFOLLOW;
-        Optional<String> hiddenAs = hidden.workName(path);
+        Optional<HiddenFiles.WorkName> hiddenAs = hidden.workName(path);
         if (hiddenAs.isPresent()) {
-            return files.add(opened(Fs.open(workDir, hiddenAs.get(), osFlags, 0), 0, path));
+            HiddenFiles.WorkName at = hiddenAs.get();
+            return files.add(opened(Fs.open(at.dir(), at.name(), osFlags, 0), at.branch(), path));
         }
         boolean truncating = (flags & Fs.O_TRUNC) != 0;
         if (access != Fs.O_RDONLY || truncating) {
-            int parent = copyUp.upperEntry(path, truncating ? 0 : Long.MAX_VALUE);
-            try {
-                return files.add(opened(Fs.open(parent, path.name(), osFlags, 0), 0, path));
-            } finally {
-                Fs.close(parent);
+            try (CopyUp.Target t = copyUp.writable(path, truncating ? 0 : Long.MAX_VALUE)) {
+                return files.add(opened(Fs.open(t.dir(), path.name(), osFlags, 0), t.branch(), path));
             }
         }
         try (DirView parent = lookup.openDir(path.parent())) {
@@ -155,15 +156,15 @@ public final class UnionFs implements AutoCloseable {
         }
     }
 
-    /** Lower branches never change, so only multi-link files of the writable branch need direct I/O. */
+    /** Read-only branches never change, so only multi-link files of writable branches need direct I/O. */
     private OpenFile opened(int fd, int branch, UnionPath path) throws ErrnoException {
-        if (branch != 0 || !branches.writable()) {
+        if (!branches.writable(branch)) {
             return new OpenFile(fd, branch, path, false);
         }
         try {
             Stat st = Fs.fstat(fd);
             noteLinks(branch, st);
-            return new OpenFile(fd, branch, path, st.isRegular() && everLinked.contains(st.ino()));
+            return new OpenFile(fd, branch, path, st.isRegular() && everLinked.contains(InodeTable.derived(branch, st.ino())));
         } catch (ErrnoException e) {
             Fs.close(fd);
             throw e;
@@ -187,12 +188,12 @@ public final class UnionFs implements AutoCloseable {
         Fs.ftruncate(files.get(handle).fd(), size);
     }
 
-    /** Syncs the file and, in the writable branch, its directory, so a copy-up survives a crash too. */
+    /** Syncs the file and, in a writable branch, its directory, so a copy-up survives a crash too. */
     public void fsync(long handle, boolean dataOnly) throws ErrnoException {
         OpenFile f = files.get(handle);
         Fs.fsync(f.fd(), dataOnly);
-        if (f.branch() == 0 && branches.writable() && !f.path().isRoot()) {
-            int dir = copyUp.existingUpperDir(f.path().parent());
+        if (branches.writable(f.branch()) && !f.path().isRoot()) {
+            int dir = copyUp.existingDir(f.branch(), f.path().parent());
             if (dir < 0) {
                 return; // renamed or removed since: no directory entry of it left to make durable here
             }
@@ -258,9 +259,9 @@ public final class UnionFs implements AutoCloseable {
 
     /** A path-only descriptor on the visible entry at {@code path}. */
     private int openPathOnly(UnionPath path) throws ErrnoException {
-        Optional<String> hiddenAs = hidden.workName(path);
+        Optional<HiddenFiles.WorkName> hiddenAs = hidden.workName(path);
         if (hiddenAs.isPresent()) {
-            return Fs.open(workDir, hiddenAs.get(), Fs.O_PATH | Fs.O_NOFOLLOW, 0);
+            return Fs.open(hiddenAs.get().dir(), hiddenAs.get().name(), Fs.O_PATH | Fs.O_NOFOLLOW, 0);
         }
         try (DirView parent = lookup.openDir(path.parent())) {
             Entry e = lookup.entry(parent, path);
@@ -325,16 +326,13 @@ public final class UnionFs implements AutoCloseable {
      * {@code keepBytes} of its data), or in the work directory for a removed open file.
      */
     private void withWritable(UnionPath path, long keepBytes, NameAction action) throws ErrnoException {
-        Optional<String> hiddenAs = hidden.workName(path);
+        Optional<HiddenFiles.WorkName> hiddenAs = hidden.workName(path);
         if (hiddenAs.isPresent()) {
-            action.run(workDir, hiddenAs.get());
+            action.run(hiddenAs.get().dir(), hiddenAs.get().name());
             return;
         }
-        int parent = copyUp.upperEntry(path, keepBytes);
-        try {
-            action.run(parent, path.name());
-        } finally {
-            Fs.close(parent);
+        try (CopyUp.Target t = copyUp.writable(path, keepBytes)) {
+            action.run(t.dir(), path.name());
         }
     }
 
@@ -357,7 +355,8 @@ public final class UnionFs implements AutoCloseable {
     }
 
     public void link(UnionPath from, UnionPath to) throws ErrnoException {
-        noteLinks(0, newEntries.link(from, to));
+        NewEntries.Linked linked = newEntries.link(from, to);
+        noteLinks(linked.branch(), linked.stat());
     }
 
     public void unlink(UnionPath path) throws ErrnoException {
@@ -381,7 +380,7 @@ public final class UnionFs implements AutoCloseable {
 
     @Override
     public void close() {
-        Fs.close(workDir);
+        workDirs.close();
         branches.close();
     }
 }

@@ -40,7 +40,7 @@ public final class LiveUnion implements AutoCloseable {
         List<String> opts = new java.util.ArrayList<>(List.of("dirs=" + dirs));
         opts.addAll(List.of(extraOptions));
         MountOptions options = MountOptions.parse(opts, Path.of("/"));
-        UnionFs union = new UnionFs(options.branches());
+        UnionFs union = new UnionFs(options.branches(), options.policies());
         union.statfsMode(options.statfs());
         Fs.umask(0);
         Path real = mountPoint.toRealPath();
