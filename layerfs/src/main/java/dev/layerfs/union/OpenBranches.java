@@ -62,10 +62,6 @@ public final class OpenBranches implements AutoCloseable {
         return stack.writableIndexes().get(0);
     }
 
-    /** The topmost writable branch's root, or EROFS for a read-only union. */
-    public int upperRoot() throws ErrnoException {
-        return roots[topWritable()];
-    }
 
     @Override
     public void close() {

@@ -58,6 +58,24 @@ class MountOptionsTest {
     }
 
     @Test
+    void createAndCopyUpPoliciesAreParsedAndSurviveTheDaemonsOptionString() throws Exception {
+        MountOptions m = parse("dirs=up=rw:base=rw,create=mfsrr:1g,cpup=bup");
+        assertEquals("mfsrr:1073741824", m.create());
+        assertEquals("bup", m.cpup());
+        assertEquals(m, MountOptions.parse(List.of(m.toOptionString()), Path.of("/")));
+        assertEquals("tdp", parse("dirs=up").create(), "top-down-parent by default");
+        assertFalse(parse("dirs=up").toOptionString().contains("create="), "defaults are not spelled out");
+    }
+
+    @Test
+    void badPolicyValuesAreNamed() throws Exception {
+        var e = assertThrows(MountException.class, () -> parse("dirs=up", "create=fastest"));
+        assertTrue(e.getMessage().contains("create=fastest"), e.getMessage());
+        var e2 = assertThrows(MountException.class, () -> parse("dirs=up,cpup=mfs"));
+        assertTrue(e2.getMessage().contains("cpup=mfs"), e2.getMessage());
+    }
+
+    @Test
     void mountinfoEscapesAreDecoded() {
         assertEquals("/mnt/a b\\c", MountTable.unescape("/mnt/a\\040b\\134c"));
     }
