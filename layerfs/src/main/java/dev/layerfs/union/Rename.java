@@ -50,7 +50,8 @@ final class Rename {
         int target = targetBranch(from, source, targetBound(to));
         if (source.stat().isDirectory()) {
             renameDirectory(from, to, target);
-        } else {
+        } else if (source.branch() == target || !branches.writable(source.branch())
+                || !moveAcross(from, to, source.branch(), target)) {
             renameFile(from, to, target);
         }
     }
@@ -112,6 +113,59 @@ final class Rename {
                 Fs.close(toParent);
             }
         }
+    }
+
+    /**
+     * Moves file {@code from} of writable branch {@code source} to {@code to} in writable branch
+     * {@code target} by one rename(2), if both are on one file system; false if they are not
+     * (nothing done). The file keeps its union inode number, recorded on it as by a copy-up.
+     */
+    private boolean moveAcross(UnionPath from, UnionPath to, int source, int target) throws ErrnoException {
+        if (!sameDevice(source, target)) {
+            return false;
+        }
+        int fromParent = copyUp.existingDir(source, from.parent());
+        if (fromParent < 0) {
+            throw new ErrnoException(Errno.ENOENT, "changed during rename: " + from);
+        }
+        try {
+            int toParent = copyUp.dirIn(target, to.parent());
+            try (PathLocks.Held held = locks.lock(from, to); DirView view = lookup.openDir(from.parent())) {
+                Entry e = lookup.entry(view, from);
+                if (e.branch() != source) {
+                    throw new ErrnoException(Errno.ENOENT, "changed during rename: " + from);
+                }
+                Removal.Plan plan = removal.plan(view, from.name(), false);
+                Stat moving = e.stat();
+                Stat replaced = Fs.statOrNull(toParent, to.name());
+                java.util.OptionalLong number = moving.isSymlink() ? java.util.OptionalLong.empty()
+                        : java.util.OptionalLong.of(inodes.inode(source, moving.ino(), () -> InodeOrigin.read(fromParent, from.name())));
+                if (number.isPresent()) {
+                    InodeOrigin.record(fromParent, from.name(), number.getAsLong()); // the number moves with the file
+                }
+                if (plan.needsWhiteout()) {
+                    Whiteouts.create(fromParent, from.name()); // beside the file: hides what it covers once it moves
+                }
+                removal.removeEntries(view, from.name(), plan, false);
+                Fs.rename(fromParent, from.name(), toParent, to.name());
+                Whiteouts.remove(toParent, to.name());
+                inodes.copiedUp(target, moving.ino(), number);
+                if (replaced != null && replaced.nlink() == 1) {
+                    inodes.removed(target, replaced.ino());
+                }
+                return true;
+            } finally {
+                Fs.close(toParent);
+            }
+        } finally {
+            Fs.close(fromParent);
+        }
+    }
+
+    private boolean sameDevice(int a, int b) throws ErrnoException {
+        Stat sa = Fs.fstat(branches.root(a));
+        Stat sb = Fs.fstat(branches.root(b));
+        return sa.devMajor() == sb.devMajor() && sa.devMinor() == sb.devMinor();
     }
 
     private void renameDirectory(UnionPath from, UnionPath to, int target) throws ErrnoException {

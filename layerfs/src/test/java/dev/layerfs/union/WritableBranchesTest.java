@@ -347,17 +347,39 @@ class WritableBranchesTest {
     }
 
     @Test
-    void renameOntoANameOfTheUpperBranchCopiesTheFileThere() throws Exception {
+    void renameOntoANameOfTheUpperBranchMovesTheFileThereAndItStaysTheSameFile() throws Exception {
         Tree.write(rw2, "a", "A");
         Tree.write(base, "a", "lower");
         Tree.write(rw1, "b", "B");
         mount();
-        Cmd.ok("mv", "-f", m("a").toString(), m("b").toString()); // one rename(2) onto b (Java's move unlinks b first)
-        assertEquals("A", Tree.read(m("b")));
+        Object unionIno = Files.getAttribute(m("a"), "unix:ino");
+        Object branchIno = Files.getAttribute(rw2.resolve("a"), "unix:ino");
+        try (var open = Files.newOutputStream(m("a"), StandardOpenOption.APPEND)) {
+            Cmd.ok("mv", "-f", m("a").toString(), m("b").toString()); // one rename(2) onto b (Java's move unlinks b first)
+            open.write('+'); // still the same file: the write shows under the new name
+        }
+        assertEquals("A+", Tree.read(m("b")));
         assertFalse(Files.exists(m("a")));
-        assertEquals("A", Tree.read(rw1.resolve("b")));
+        assertEquals("A+", Tree.read(rw1.resolve("b")), "b shows from rw1, so the file moved there");
+        assertEquals(branchIno, Files.getAttribute(rw1.resolve("b"), "unix:ino"), "rw1 and rw2 share a file system: renamed");
+        assertEquals(unionIno, Files.getAttribute(m("b"), "unix:ino"), "the union's inode number moves with it");
         assertFalse(Files.exists(rw2.resolve("a")));
-        assertTrue(Files.exists(rw1.resolve(".wh.a")), "base still holds a");
+        assertTrue(Files.exists(rw2.resolve(".wh.a")), "base still holds a: whited out where the file was");
+    }
+
+    @Test
+    void renameAcrossWritableBranchesOnTwoFileSystemsCopiesTheFile() throws Exception {
+        onTmpfs("4m", "4m");
+        Tree.write(rw2, "d/a", "A");
+        Tree.write(rw1, "d/b", "B");
+        mount();
+        Object unionIno = Files.getAttribute(m("d/a"), "unix:ino");
+        Cmd.ok("mv", "-f", m("d/a").toString(), m("d/b").toString());
+        assertEquals("A", Tree.read(m("d/b")));
+        assertEquals("A", Tree.read(rw1.resolve("d/b")));
+        assertFalse(Files.exists(m("d/a")) || Files.exists(rw2.resolve("d/a")));
+        assertFalse(Files.exists(rw1.resolve("d/.wh.a")) || Files.exists(rw2.resolve("d/.wh.a")), "nothing below to hide");
+        assertEquals(unionIno, Files.getAttribute(m("d/b"), "unix:ino"), "the copy carries the file's number");
     }
 
     @Test
