@@ -131,6 +131,8 @@ final class DirectoryRename {
         for (Gone g : oldUpperDirs) {
             inodes.removed(g.branch(), g.ino());
         }
+        DirTimes.changedIn(lookup, from.parent(), target);
+        DirTimes.changedIn(lookup, to.parent(), target);
         LOG.debug("renamed directory {} to {} by copying its tree up", from, to);
     }
 

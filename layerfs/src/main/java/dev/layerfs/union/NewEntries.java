@@ -83,6 +83,7 @@ final class NewEntries {
                 Fs.close(fd);
                 throw e;
             }
+            DirTimes.changedIn(lookup, path.parent(), target.branch());
             return files.add(new OpenFile(fd, target.branch(), path, false));
         } finally {
             Fs.close(parent);
@@ -108,11 +109,13 @@ final class NewEntries {
     }
 
     private void newEntry(UnionPath path, Caller caller, int mode, boolean symlink, Maker maker) throws ErrnoException {
-        int parent = place(path, false).dir();
+        CopyUp.Target target = place(path, false);
+        int parent = target.dir();
         try (PathLocks.Held held = locks.lock(path)) {
             maker.make(parent, path.name());
             giveToCaller(parent, path.name(), mode, owner(parent, caller), symlink);
             Whiteouts.remove(parent, path.name());
+            DirTimes.changedIn(lookup, path.parent(), target.branch());
         } finally {
             Fs.close(parent);
         }
@@ -138,6 +141,7 @@ final class NewEntries {
                 if (o.uid() != 0 || o.gid() != 0) {
                     Fs.chown(parent, path.name(), o.uid(), o.gid());
                 }
+                DirTimes.changedIn(lookup, path.parent(), target.branch());
                 return;
             }
             String tmp = copyUp.tempName();
@@ -156,6 +160,7 @@ final class NewEntries {
                 throw e;
             }
             Whiteouts.remove(parent, path.name());
+            DirTimes.changedIn(lookup, path.parent(), target.branch());
         } finally {
             Fs.close(parent);
         }
@@ -181,6 +186,7 @@ final class NewEntries {
             try (PathLocks.Held held = locks.lock(from, to)) {
                 Fs.link(fromParent, from.name(), toParent, to.name());
                 Whiteouts.remove(toParent, to.name());
+                DirTimes.changedIn(lookup, to.parent(), source.branch());
                 return new Linked(source.branch(), Fs.stat(toParent, to.name()));
             } finally {
                 Fs.close(toParent);

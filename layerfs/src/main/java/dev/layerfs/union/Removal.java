@@ -201,6 +201,7 @@ final class Removal {
             } else {
                 removeEntries(view, path.name(), plan, true);
             }
+            DirTimes.changedIn(lookup, path.parent(), plan.removable().isEmpty() ? whiteoutBranch : plan.top().branch());
             return true;
         }
     }

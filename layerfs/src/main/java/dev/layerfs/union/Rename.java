@@ -109,6 +109,8 @@ final class Rename {
                 if (replaced != null && replaced.nlink() == 1) {
                     inodes.removed(branch, replaced.ino());
                 }
+                DirTimes.changedIn(lookup, from.parent(), branch);
+                DirTimes.changedIn(lookup, to.parent(), branch);
             } finally {
                 Fs.close(toParent);
             }
@@ -153,6 +155,8 @@ final class Rename {
                 if (replaced != null && replaced.nlink() == 1) {
                     inodes.removed(target, replaced.ino());
                 }
+                DirTimes.changedIn(lookup, from.parent(), source);
+                DirTimes.changedIn(lookup, to.parent(), target);
                 return true;
             } finally {
                 Fs.close(toParent);
@@ -215,6 +219,8 @@ final class Rename {
                 if (replacedIno >= 0) {
                     inodes.removed(target, replacedIno);
                 }
+                DirTimes.changedIn(lookup, from.parent(), target);
+                DirTimes.changedIn(lookup, to.parent(), target);
             } finally {
                 Fs.close(toParent);
             }

@@ -162,6 +162,22 @@ class WritableBranchesTest {
                 Tree.describe(u.path()).keySet().stream().filter(k -> k.startsWith("f")).sorted().toList());
     }
 
+    @Test
+    void aDirectoryShowsANewTimeWhenANameChangesInALowerWritableLevel() throws Exception {
+        Tree.dir(rw1, "d");
+        Tree.dir(rw2, "d");
+        Tree.write(rw2, "d/old", "o");
+        java.nio.file.attribute.FileTime past = java.nio.file.attribute.FileTime.fromMillis(1_000_000_000_000L);
+        Files.setLastModifiedTime(rw1.resolve("d"), past);
+        mount("create=rr");
+        write(m("d/a"), "a");
+        write(m("d/b"), "b");
+        assertTrue(Files.exists(rw2.resolve("d/b")), "one of them went to rw2");
+        Files.setLastModifiedTime(m("d"), past);
+        Files.delete(m("d/old"));
+        assertTrue(Files.getLastModifiedTime(m("d")).compareTo(past) > 0, "unlink in rw2 moved d's time");
+    }
+
     // ---- create=mfs, mfsrr, pmfs: branches on tmpfs of different sizes ----
 
     @Test
