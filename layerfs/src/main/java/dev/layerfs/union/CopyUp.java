@@ -68,6 +68,27 @@ public final class CopyUp {
         return branches;
     }
 
+    /** Whether branches {@code a} and {@code b} are on one file system, so a file can move or link between them. */
+    boolean sameFileSystem(int a, int b) throws ErrnoException {
+        Stat sa = Fs.fstat(branches.root(a));
+        Stat sb = Fs.fstat(branches.root(b));
+        return sa.devMajor() == sb.devMajor() && sa.devMinor() == sb.devMinor();
+    }
+
+    /**
+     * Before file {@code name} (status {@code st}) of writable {@code branch} gets a name in
+     * writable branch {@code to} by rename or link: records its union number on it, so the
+     * names in both branches show that one number. Symlinks carry none.
+     */
+    void numberMovesWith(int branch, int dirFd, String name, Stat st, int to) throws ErrnoException {
+        OptionalLong number = st.isSymlink() ? OptionalLong.empty()
+                : OptionalLong.of(inodes.inode(branch, st.ino(), () -> InodeOrigin.read(dirFd, name)));
+        if (number.isPresent()) {
+            InodeOrigin.record(dirFd, name, number.getAsLong());
+        }
+        inodes.copiedUp(to, st.ino(), number);
+    }
+
     Placement placement() {
         return placement;
     }

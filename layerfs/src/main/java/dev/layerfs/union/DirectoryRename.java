@@ -16,9 +16,10 @@ import java.util.List;
  * <ol>
  * <li>Under the union-wide tree lock (no name anywhere changes meanwhile), the merged tree of
  *     the old name is assembled in the work directory: directories are made afresh with their
- *     metadata, files of the target writable branch (see {@link Rename}) are hard-linked (same
- *     inode: open descriptors, hard links and inode numbers carry over, no data is copied),
- *     files of other branches are copied as by any copy-up. Whited-out names are not part of the merged tree, so the
+ *     metadata, files of the target writable branch (see {@link Rename}), or of another
+ *     writable branch on its file system, are hard-linked (same inode: open descriptors, hard
+ *     links and inode numbers carry over, no data is copied), other files are copied as by
+ *     any copy-up. Whited-out names are not part of the merged tree, so the
  *     new tree needs no markers inside; only its top is opaque when a lower branch holds the
  *     new name. Every new directory is fsynced.</li>
  * <li>A {@link RenameJournal} record naming the old path, the new path and the new tree's
@@ -117,8 +118,13 @@ final class DirectoryRename {
                 if (toInTarget) {
                     Whiteouts.clearMarkers(toParent, to.name());
                 }
+                java.util.Optional<Entry> shown;
+                try (DirView view = lookup.openDir(to.parent())) {
+                    shown = lookup.find(view, to.name());
+                }
                 Fs.rename(staged, name, toParent, to.name());
                 Whiteouts.remove(toParent, to.name());
+                Rename.dropReplaced(lookup, inodes, to, shown, target);
                 retireOld(from, fromParent, target);
                 RenameJournal.done(work, record);
             } finally {
@@ -159,6 +165,9 @@ final class DirectoryRename {
                     Fs.utimens(dst, name, times(e.stat()));
                 } else if (e.branch() == target) {
                     Fs.link(srcDir, name, dst, name); // the same file: open descriptors and links carry over
+                } else if (branches.writable(e.branch()) && copyUp.sameFileSystem(e.branch(), target)) {
+                    copyUp.numberMovesWith(e.branch(), srcDir, name, e.stat(), target);
+                    Fs.link(srcDir, name, dst, name); // another writable branch on the same file system: the same file too
                 } else {
                     copyUp.copy(srcDir, e, target, dst, name, dir.child(name), Long.MAX_VALUE);
                 }

@@ -5,6 +5,8 @@ import dev.layerfs.sys.ErrnoException;
 import dev.layerfs.sys.Fs;
 import dev.layerfs.sys.Stat;
 
+import java.util.List;
+
 /**
  * Operations that make a new name: create, mknod, symlink, mkdir, link. A new entry lands in the
  * writable branch the {@code create=} policy chooses ({@link Placement}), its parent directories
@@ -168,31 +170,49 @@ final class NewEntries {
 
     /**
      * Links {@code to} to {@code from}, in the writable branch that holds (or gets a copy of)
-     * {@code from}; EXDEV if the new name would not show there (a whiteout or opaque directory
-     * of a branch above hides it). Returns the branch and the file's status after the link.
+     * {@code from}. If the new name would not show there (a whiteout or opaque directory of a
+     * branch above hides it), in the nearest writable branch above where it shows, if that is on
+     * the same file system (the file's union number is recorded on it, so both names show one
+     * number); else EXDEV. Returns the branch and the file's status after the link.
      */
     Linked link(UnionPath from, UnionPath to) throws ErrnoException {
         checkName(to);
-        CopyUp.Target source = copyUp.writable(from);
-        int fromParent = source.dir();
-        try {
+        try (CopyUp.Target source = copyUp.writable(from)) {
+            int fromParent = source.dir();
+            int branch = source.branch();
+            int bound;
             try (DirView view = lookup.openDir(to.parent())) {
-                if (lookup.newNameBound(view, to.name()) < source.branch()) {
-                    throw new ErrnoException(Errno.EXDEV, "link " + to + " would be hidden in branch "
-                            + lookup.branches().stack().get(source.branch()).dir() + ", where " + from + " is");
-                }
+                bound = lookup.newNameBound(view, to.name());
             }
-            int toParent = copyUp.dirIn(source.branch(), to.parent());
+            if (bound < branch) {
+                branch = linkBranch(from, to, branch, bound);
+            }
+            int toParent = copyUp.dirIn(branch, to.parent());
             try (PathLocks.Held held = locks.lock(from, to)) {
+                if (branch != source.branch()) {
+                    copyUp.numberMovesWith(source.branch(), fromParent, from.name(), Fs.stat(fromParent, from.name()), branch);
+                }
                 Fs.link(fromParent, from.name(), toParent, to.name());
                 Whiteouts.remove(toParent, to.name());
-                DirTimes.changedIn(lookup, to.parent(), source.branch());
-                return new Linked(source.branch(), Fs.stat(toParent, to.name()));
+                DirTimes.changedIn(lookup, to.parent(), branch);
+                return new Linked(branch, Fs.stat(toParent, to.name()));
             } finally {
                 Fs.close(toParent);
             }
-        } finally {
-            Fs.close(fromParent);
         }
+    }
+
+    /** The nearest writable branch at or above {@code bound} on the file system of {@code fileBranch}, or EXDEV. */
+    private int linkBranch(UnionPath from, UnionPath to, int fileBranch, int bound) throws ErrnoException {
+        List<Integer> writable = lookup.branches().writableBranches();
+        for (int i = writable.size() - 1; i >= 0; i--) {
+            int b = writable.get(i);
+            if (b <= bound && copyUp.sameFileSystem(b, fileBranch)) {
+                return b;
+            }
+        }
+        throw new ErrnoException(Errno.EXDEV, "link " + to + " would be hidden in branch "
+                + lookup.branches().stack().get(fileBranch).dir() + ", where " + from
+                + " is, and no writable branch above shares its file system");
     }
 }

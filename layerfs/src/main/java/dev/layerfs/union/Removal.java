@@ -141,10 +141,12 @@ final class Removal {
             int prepared = -1;
             int preparedBranch = -1;
             try (DirView view = lookup.openDir(path.parent())) {
-                Plan plan = plan(view, path.name(), false);
-                if (!plan.holders().isEmpty() && plan.removable().isEmpty()) {
-                    preparedBranch = whiteoutBranch(view, path, plan);
+                List<Entry> holders = lookup.holders(view, path.name());
+                if (!holders.isEmpty() && !branches.writable(holders.get(0).branch())) {
+                    preparedBranch = whiteoutBranch(view, path, new Plan(holders, List.of()));
                 }
+            } catch (ErrnoException e) {
+                preparedBranch = -1; // the removal itself, under the lock, reports what is wrong
             }
             try {
                 if (preparedBranch >= 0) {

@@ -103,9 +103,11 @@ final class Rename {
                 if (plan.needsWhiteout()) {
                     Whiteouts.create(fromParent, from.name());
                 }
+                Optional<Entry> shown = shownAt(to);
                 removal.removeEntries(view, from.name(), plan, false); // the covered copies, bottom-up
                 Fs.rename(fromParent, from.name(), toParent, to.name());
                 Whiteouts.remove(toParent, to.name());
+                dropReplaced(lookup, inodes, to, shown, branch);
                 if (replaced != null && replaced.nlink() == 1) {
                     inodes.removed(branch, replaced.ino());
                 }
@@ -123,7 +125,7 @@ final class Rename {
      * (nothing done). The file keeps its union inode number, recorded on it as by a copy-up.
      */
     private boolean moveAcross(UnionPath from, UnionPath to, int source, int target) throws ErrnoException {
-        if (!sameDevice(source, target)) {
+        if (!copyUp.sameFileSystem(source, target)) {
             return false;
         }
         int fromParent = copyUp.existingDir(source, from.parent());
@@ -140,19 +142,16 @@ final class Rename {
                 Removal.Plan plan = removal.plan(view, from.name(), false);
                 Stat moving = e.stat();
                 Stat replaced = Fs.statOrNull(toParent, to.name());
-                java.util.OptionalLong number = moving.isSymlink() ? java.util.OptionalLong.empty()
-                        : java.util.OptionalLong.of(inodes.inode(source, moving.ino(), () -> InodeOrigin.read(fromParent, from.name())));
-                if (number.isPresent()) {
-                    InodeOrigin.record(fromParent, from.name(), number.getAsLong()); // the number moves with the file
-                }
+                copyUp.numberMovesWith(source, fromParent, from.name(), moving, target);
                 if (plan.needsWhiteout()) {
                     Whiteouts.create(fromParent, from.name()); // beside the file: hides what it covers once it moves
                 }
+                Optional<Entry> shown = shownAt(to);
                 removal.removeEntries(view, from.name(), plan, false);
                 Fs.rename(fromParent, from.name(), toParent, to.name());
                 Whiteouts.remove(toParent, to.name());
-                inodes.copiedUp(target, moving.ino(), number);
-                if (replaced != null && replaced.nlink() == 1) {
+                dropReplaced(lookup, inodes, to, shown, target);
+                if (replaced != null && replaced.nlink() == 1 && replaced.ino() != moving.ino()) {
                     inodes.removed(target, replaced.ino());
                 }
                 DirTimes.changedIn(lookup, from.parent(), source);
@@ -164,12 +163,6 @@ final class Rename {
         } finally {
             Fs.close(fromParent);
         }
-    }
-
-    private boolean sameDevice(int a, int b) throws ErrnoException {
-        Stat sa = Fs.fstat(branches.root(a));
-        Stat sb = Fs.fstat(branches.root(b));
-        return sa.devMajor() == sb.devMajor() && sa.devMinor() == sb.devMinor();
     }
 
     private void renameDirectory(UnionPath from, UnionPath to, int target) throws ErrnoException {
@@ -208,9 +201,11 @@ final class Rename {
                 if (plan.needsWhiteout()) {
                     Whiteouts.create(fromParent, from.name());
                 }
+                Optional<Entry> shown = shownAt(to);
                 removal.removeEntries(view, from.name(), plan, false);
                 Fs.rename(fromParent, from.name(), toParent, to.name());
                 Whiteouts.remove(toParent, to.name());
+                dropReplaced(lookup, inodes, to, shown, target);
                 if (toLowerHolds) {
                     // the opaque marker is bookkeeping: the directory itself did not change
                     Fs.utimens(toParent, to.name(), new long[] {moving.atimeSec(), moving.atimeNsec(),
@@ -226,6 +221,49 @@ final class Rename {
             }
         } finally {
             Fs.close(fromParent);
+        }
+    }
+
+    private Optional<Entry> shownAt(UnionPath to) throws ErrnoException {
+        try (DirView view = lookup.openDir(to.parent())) {
+            return lookup.find(view, to.name());
+        }
+    }
+
+    /**
+     * After a rename put {@code to} into {@code branch}: the entry that showed at {@code to}
+     * before, if it was in a lower writable branch, is covered now; it is removed, as rename(2)
+     * replaces its target (a directory only if empty; one holding hidden names stays, covered).
+     */
+    static void dropReplaced(Lookup lookup, InodeTable inodes, UnionPath to, Optional<Entry> shown, int branch)
+            throws ErrnoException {
+        if (shown.isEmpty() || shown.get().branch() == branch || !lookup.branches().writable(shown.get().branch())) {
+            return; // replaced by rename(2) itself, or read-only
+        }
+        Entry e = shown.get();
+        try (DirView view = lookup.openDir(to.parent())) {
+            int level = view.levelOf(e.branch());
+            Stat st = level < 0 ? null : Fs.statOrNull(view.fd(level), to.name());
+            if (st == null || st.ino() != e.stat().ino()) {
+                return;
+            }
+            if (st.isDirectory()) {
+                try {
+                    Whiteouts.clearMarkers(view.fd(level), to.name());
+                    Fs.rmdir(view.fd(level), to.name());
+                } catch (ErrnoException ex) {
+                    if (ex.errno() != Errno.ENOTEMPTY) {
+                        throw ex;
+                    }
+                    return;
+                }
+            } else {
+                Fs.unlink(view.fd(level), to.name());
+                if (st.nlink() > 1) {
+                    return;
+                }
+            }
+            inodes.removed(e.branch(), st.ino());
         }
     }
 }
