@@ -155,6 +155,9 @@ public final class CopyUp {
             int top = branches.topWritable();
             return new Target(top, Fs.open(branches.root(top), ".", Fs.O_PATH | Fs.O_DIRECTORY, 0));
         }
+        if (placement.onlyTop()) {
+            return entryIn(0, path, keepBytes);
+        }
         int branch;
         try (DirView view = lookup.openDir(path.parent())) {
             Entry e = lookup.entry(view, path);

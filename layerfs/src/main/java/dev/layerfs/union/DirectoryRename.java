@@ -7,8 +7,6 @@ import dev.layerfs.sys.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * rename of a directory whose content spans branches: a crash-safe whole-tree copy-up.
@@ -70,10 +68,6 @@ final class DirectoryRename {
         }
     }
 
-    /** A writable-branch inode that goes with the old tree. */
-    private record Gone(int branch, long ino) {
-    }
-
     private void move(UnionPath from, int fromParent, UnionPath to, int toParent, int target) throws ErrnoException {
         int work = copyUp.workDir(target);
         Entry source;
@@ -95,7 +89,6 @@ final class DirectoryRename {
         // the tree is built under its own name inside a fresh staging directory of the work directory
         String stage = copyUp.tempName();
         Fs.mkdir(work, stage, 0700);
-        List<Gone> oldUpperDirs = new ArrayList<>();
         int staged = -1;
         try {
             staged = Fs.open(work, stage, Fs.O_PATH | Fs.O_DIRECTORY | Fs.O_NOFOLLOW, 0);
@@ -103,12 +96,9 @@ final class DirectoryRename {
             try (DirView view = lookup.openDir(from.parent())) {
                 copyUp.copy(view.fd(source.level()), source, target, staged, name, from, 0);
             }
-            if (branches.writable(source.branch())) {
-                oldUpperDirs.add(new Gone(source.branch(), source.stat().ino()));
-            }
             int top = Fs.open(staged, name, Fs.O_PATH | Fs.O_DIRECTORY | Fs.O_NOFOLLOW, 0);
             try {
-                fillTree(from, top, target, oldUpperDirs);
+                fillTree(from, top, target);
                 if (toLowerHolds) {
                     Whiteouts.makeOpaque(staged, name);
                 }
@@ -134,16 +124,13 @@ final class DirectoryRename {
             Fs.close(staged);
             removeQuietly(work, stage);
         }
-        for (Gone g : oldUpperDirs) {
-            inodes.removed(g.branch(), g.ino());
-        }
         DirTimes.changedIn(lookup, from.parent(), target);
         DirTimes.changedIn(lookup, to.parent(), target);
         LOG.debug("renamed directory {} to {} by copying its tree up", from, to);
     }
 
     /** Fills the new directory {@code dst} with the merged content of union directory {@code dir}. */
-    private void fillTree(UnionPath dir, int dst, int target, List<Gone> oldUpperDirs) throws ErrnoException {
+    private void fillTree(UnionPath dir, int dst, int target) throws ErrnoException {
         try (DirView view = lookup.openDir(dir)) {
             for (MergedListing.Item item : MergedListing.items(view)) {
                 String name = item.name();
@@ -152,12 +139,9 @@ final class DirectoryRename {
                 int srcDir = view.fd(e.level());
                 if (e.stat().isDirectory()) {
                     copyUp.copy(srcDir, e, target, dst, name, dir.child(name), 0);
-                    if (branches.writable(e.branch())) {
-                        oldUpperDirs.add(new Gone(e.branch(), e.stat().ino()));
-                    }
                     int sub = Fs.open(dst, name, Fs.O_PATH | Fs.O_DIRECTORY | Fs.O_NOFOLLOW, 0);
                     try {
-                        fillTree(dir.child(name), sub, target, oldUpperDirs);
+                        fillTree(dir.child(name), sub, target);
                         syncDir(sub);
                     } finally {
                         Fs.close(sub);
@@ -193,8 +177,34 @@ final class DirectoryRename {
                 int work = copyUp.workDir(e.branch());
                 String trash = "old." + from.name().hashCode() + "." + System.nanoTime();
                 Fs.rename(view.fd(e.level()), from.name(), work, trash);
+                forgetTree(work, trash, e.branch());
                 WorkDir.removeTree(work, trash);
             }
+        }
+    }
+
+    /**
+     * Tells the inode table that the inodes of an old tree about to be removed are gone: its
+     * directories (every level's, covered ones too), and files with no other name (a file
+     * linked into the new tree has two names now and lives on).
+     */
+    private void forgetTree(int parent, String name, int branch) throws ErrnoException {
+        Stat st = Fs.statOrNull(parent, name);
+        if (st == null) {
+            return;
+        }
+        if (st.isDirectory()) {
+            int dir = Fs.open(parent, name, Fs.O_PATH | Fs.O_DIRECTORY | Fs.O_NOFOLLOW, 0);
+            try {
+                for (Fs.DirEntry e : Fs.list(dir, ".")) {
+                    forgetTree(dir, e.name(), branch);
+                }
+            } finally {
+                Fs.close(dir);
+            }
+            inodes.removed(branch, st.ino());
+        } else if (st.nlink() == 1) {
+            inodes.removed(branch, st.ino());
         }
     }
 

@@ -17,6 +17,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * ({@link InodeOrigin}) and remembered here for the writable branch's inode (keyed by branch and
  * inode, as there may be several writable branches). The root is 1.
  *
+ * <p>Writable branches on one file system share one number space (the index of the first of
+ * them): inode numbers are unique within a file system, and a file moved or hard-linked from
+ * one such branch to another by rename(2) or link(2) is the same inode, so it keeps its number
+ * with nothing recorded, across remounts too.
+ *
  * <p>A copy-up of a lower file with several names makes the copy a file of its own (the other
  * names keep the lower file): it takes its own derived number, so no two files ever share one.
  */
@@ -35,14 +40,26 @@ public final class InodeTable {
     /** Writable-branch inode (as {@link #derived}) to union number, for every such inode looked at this mount. */
     private final ConcurrentHashMap<Long, Long> upper = new ConcurrentHashMap<>();
     private final java.util.function.IntPredicate writable;
+    private final java.util.function.IntUnaryOperator numberSpace;
 
     /** A table for a union whose only writable branch is branch 0. */
     public InodeTable() {
-        this(b -> b == 0);
+        this(b -> b == 0, b -> b);
     }
 
-    public InodeTable(java.util.function.IntPredicate writable) {
+    /**
+     * @param writable    which branches are writable
+     * @param numberSpace the branch whose index a branch's numbers carry: the first writable
+     *                    branch on its file system for a writable branch, itself otherwise
+     */
+    public InodeTable(java.util.function.IntPredicate writable, java.util.function.IntUnaryOperator numberSpace) {
         this.writable = writable;
+        this.numberSpace = numberSpace;
+    }
+
+    /** The number of inode {@code ino} of {@code branch} when nothing is recorded for it, in its number space. */
+    private long own(int branch, long ino) {
+        return derived(numberSpace.applyAsInt(branch), ino);
     }
 
     /** The number of inode {@code ino} of branch {@code branch} when nothing was recorded for it. */
@@ -61,8 +78,8 @@ public final class InodeTable {
 
     /** The number of inode {@code ino} of {@code branch}, from what this mount has seen. */
     public long inode(int branch, long ino) {
-        Long n = upper.get(derived(branch, ino));
-        return n != null ? n : derived(branch, ino);
+        Long n = upper.get(own(branch, ino));
+        return n != null ? n : own(branch, ino);
     }
 
     /**
@@ -70,7 +87,7 @@ public final class InodeTable {
      * on a writable-branch file the first time it is seen this mount.
      */
     public long inode(int branch, long ino, OriginReader origin) {
-        long own = derived(branch, ino);
+        long own = own(branch, ino);
         if (!writable.test(branch)) {
             Long root = branch == 0 ? upper.get(own) : null;
             return root != null ? root : own;
@@ -98,11 +115,11 @@ public final class InodeTable {
 
     /** Inode {@code upperIno} of writable {@code branch} is the copy that carries {@code number} (or its own number, if empty). */
     public void copiedUp(int branch, long upperIno, OptionalLong number) {
-        upper.put(derived(branch, upperIno), number.orElse(derived(branch, upperIno)));
+        upper.put(own(branch, upperIno), number.orElse(own(branch, upperIno)));
     }
 
     /** Inode {@code ino} of writable {@code branch} is gone (its last name removed): a file reusing it is a new file. */
     public void removed(int branch, long ino) {
-        upper.remove(derived(branch, ino));
+        upper.remove(own(branch, ino));
     }
 }

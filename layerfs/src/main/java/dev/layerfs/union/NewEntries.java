@@ -31,9 +31,11 @@ final class NewEntries {
     /** The branch a new entry at {@code path} goes to, and its parent directory there (made if needed). */
     private CopyUp.Target place(UnionPath path, boolean directory) throws ErrnoException {
         lookup.branches().topWritable(); // EROFS for a read-only union, before anything else
-        int branch;
-        try (DirView parent = lookup.openDir(path.parent())) {
-            branch = copyUp.placement().forNewName(parent, path, directory);
+        int branch = 0;
+        if (!copyUp.placement().onlyTop()) {
+            try (DirView parent = lookup.openDir(path.parent())) {
+                branch = copyUp.placement().forNewName(parent, path, directory);
+            }
         }
         return new CopyUp.Target(branch, copyUp.dirIn(branch, path.parent()));
     }
@@ -61,10 +63,23 @@ final class NewEntries {
         }
     }
 
-    /** Owner of a new entry: the caller, with the group of a set-group-ID parent. */
-    private static Caller owner(int upperParent, Caller caller) throws ErrnoException {
-        Stat p = Fs.fstat(upperParent);
+    /** Owner of a new entry: the caller, with the group of a set-group-ID parent (as the union shows it). */
+    private Caller owner(UnionPath path, int parent, Caller caller) throws ErrnoException {
+        Stat p = shownParent(path, parent);
         return setGroupId(p) ? new Caller(caller.uid(), p.gid()) : caller;
+    }
+
+    /**
+     * The parent directory of {@code path} as the union shows it: its topmost level. A lower
+     * writable level a policy put the new entry in may hold an older copy of its metadata.
+     */
+    private Stat shownParent(UnionPath path, int parentInTarget) throws ErrnoException {
+        if (copyUp.placement().onlyTop()) {
+            return Fs.fstat(parentInTarget); // the entry lands in the top level, copied up first
+        }
+        try (DirView view = lookup.openDir(path.parent())) {
+            return Fs.fstat(view.fd(0));
+        }
     }
 
     private static boolean setGroupId(Stat dir) {
@@ -79,7 +94,7 @@ final class NewEntries {
             int osFlags = (flags & ~Fs.O_TRUNC) | Fs.O_CREAT | Fs.O_EXCL | Fs.O_NOFOLLOW;
             int fd = Fs.open(parent, path.name(), osFlags, mode & 07777);
             try {
-                giveToCaller(parent, path.name(), mode, owner(parent, caller), false);
+                giveToCaller(parent, path.name(), mode, owner(path, parent, caller), false);
                 Whiteouts.remove(parent, path.name());
             } catch (ErrnoException e) {
                 Fs.close(fd);
@@ -115,7 +130,7 @@ final class NewEntries {
         int parent = target.dir();
         try (PathLocks.Held held = locks.lock(path)) {
             maker.make(parent, path.name());
-            giveToCaller(parent, path.name(), mode, owner(parent, caller), symlink);
+            giveToCaller(parent, path.name(), mode, owner(path, parent, caller), symlink);
             Whiteouts.remove(parent, path.name());
             DirTimes.changedIn(lookup, path.parent(), target.branch());
         } finally {
@@ -133,15 +148,22 @@ final class NewEntries {
         int parent = target.dir();
         int workDir = copyUp.workDir(target.branch());
         try (PathLocks.Held held = locks.lock(path)) {
-            Caller o = owner(parent, caller);
+            Caller o = owner(path, parent, caller);
             int perms = mode & 07777;
-            if (setGroupId(Fs.fstat(parent))) {
+            if (setGroupId(shownParent(path, parent))) {
                 perms |= Stat.S_ISGID; // a directory inherits its parent's set-group-ID bit
             }
             if (!Whiteouts.exists(parent, path.name())) {
                 Fs.mkdir(parent, path.name(), perms);
-                if (o.uid() != 0 || o.gid() != 0) {
+                // mkdir takes the group and set-group-ID bit from the branch's copy of the parent,
+                // which may lag the one the union shows (a lower writable level): put them right
+                Stat made = Fs.stat(parent, path.name());
+                if (made.uid() != o.uid() || made.gid() != o.gid()) {
                     Fs.chown(parent, path.name(), o.uid(), o.gid());
+                    made = Fs.stat(parent, path.name());
+                }
+                if ((made.mode() & 07777) != perms) {
+                    Fs.chmod(parent, path.name(), perms);
                 }
                 DirTimes.changedIn(lookup, path.parent(), target.branch());
                 return;

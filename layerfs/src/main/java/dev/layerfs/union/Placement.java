@@ -29,6 +29,15 @@ final class Placement {
         this.policies = policies;
     }
 
+    /**
+     * Whether branch 0 is the only writable branch, the classic union: every write goes there,
+     * so callers skip the look-ups a choice needs.
+     */
+    boolean onlyTop() {
+        var writable = branches.writableBranches();
+        return writable.size() == 1 && writable.get(0) == 0;
+    }
+
     /** The branch for a new entry at {@code path}, whose parent directory's view is {@code parent}. */
     int forNewName(DirView parent, UnionPath path, boolean directory) throws ErrnoException {
         return forNewName(parent, path, directory, Integer.MAX_VALUE);

@@ -139,15 +139,7 @@ final class Removal {
             // a whiteout in a branch that does not hold the parent needs the parent made there
             // first, before the name's lock (directory copy-ups take their own lock alone)
             int prepared = -1;
-            int preparedBranch = -1;
-            try (DirView view = lookup.openDir(path.parent())) {
-                List<Entry> holders = lookup.holders(view, path.name());
-                if (!holders.isEmpty() && !branches.writable(holders.get(0).branch())) {
-                    preparedBranch = whiteoutBranch(view, path, new Plan(holders, List.of()));
-                }
-            } catch (ErrnoException e) {
-                preparedBranch = -1; // the removal itself, under the lock, reports what is wrong
-            }
+            int preparedBranch = copyUp.placement().onlyTop() ? 0 : whiteoutBranchIfShownFromReadOnly(path);
             try {
                 if (preparedBranch >= 0) {
                     prepared = copyUp.dirIn(preparedBranch, path.parent());
@@ -161,6 +153,19 @@ final class Removal {
             } finally {
                 Fs.close(prepared);
             }
+        }
+    }
+
+    /** Where a whiteout for {@code path} would go if the entry that shows is in a read-only branch, else -1. */
+    private int whiteoutBranchIfShownFromReadOnly(UnionPath path) {
+        try (DirView view = lookup.openDir(path.parent())) {
+            List<Entry> holders = lookup.holders(view, path.name());
+            if (!holders.isEmpty() && !branches.writable(holders.get(0).branch())) {
+                return whiteoutBranch(view, path, new Plan(holders, List.of()));
+            }
+            return -1;
+        } catch (ErrnoException e) {
+            return -1; // the removal itself, under the lock, reports what is wrong
         }
     }
 

@@ -47,7 +47,7 @@ final class Rename {
         if (sameFile(source, to)) {
             return; // POSIX: renaming a name onto another name of the same file does nothing
         }
-        int target = targetBranch(from, source, targetBound(to));
+        int target = copyUp.placement().onlyTop() ? 0 : targetBranch(from, source, targetBound(to));
         if (source.stat().isDirectory()) {
             renameDirectory(from, to, target);
         } else if (source.branch() == target || !branches.writable(source.branch())

@@ -43,8 +43,8 @@ public final class UnionFs implements AutoCloseable {
     public UnionFs(BranchStack stack, WritePolicies policies) throws ErrnoException {
         this.branches = new OpenBranches(stack);
         this.lookup = new Lookup(branches);
-        this.inodes = new InodeTable(branches::writable);
         try {
+            this.inodes = new InodeTable(branches::writable, numberSpaces(branches));
             this.workDirs = WorkDirs.prepare(branches); // completes interrupted renames first
         } catch (ErrnoException e) {
             branches.close();
@@ -56,6 +56,26 @@ public final class UnionFs implements AutoCloseable {
         this.rename = new Rename(lookup, copyUp, locks, inodes, removal);
         this.hidden = new HiddenFiles(copyUp, removal, inodes);
         inodes.root(Fs.stat(branches.root(0), "."));
+    }
+
+    /** For {@link InodeTable}: each writable branch numbers its files as the first writable branch on its file system. */
+    private static java.util.function.IntUnaryOperator numberSpaces(OpenBranches branches) throws ErrnoException {
+        int[] space = new int[branches.size()];
+        String[] device = new String[branches.size()];
+        for (int b = 0; b < space.length; b++) {
+            space[b] = b;
+            if (branches.writable(b)) {
+                Stat st = Fs.fstat(branches.root(b));
+                device[b] = st.devMajor() + ":" + st.devMinor();
+                for (int a = 0; a < b; a++) {
+                    if (device[b].equals(device[a])) {
+                        space[b] = a;
+                        break;
+                    }
+                }
+            }
+        }
+        return b -> space[b];
     }
 
     public BranchStack stack() {

@@ -415,6 +415,33 @@ class WritableBranchesTest {
         assertTrue(Files.exists(rw1.resolve(".wh.d")));
     }
 
+    @Test
+    void aLinkWhoseNameIsWhitedOutAboveGoesUpAndStaysOneFile() throws Exception {
+        Tree.write(rw2, "f", "F");
+        Tree.write(rw1, ".wh.g", "");
+        Tree.write(base, "g", "old");
+        mount();
+        Cmd.ok("ln", m("f").toString(), m("g").toString());
+        assertEquals("F", Tree.read(m("g")));
+        assertEquals(Files.getAttribute(rw2.resolve("f"), "unix:ino"), Files.getAttribute(rw1.resolve("g"), "unix:ino"),
+                "linked into rw1, above the whiteout, on the same file system");
+        assertEquals(Files.getAttribute(m("f"), "unix:ino"), Files.getAttribute(m("g"), "unix:ino"));
+        assertEquals(2, Files.getAttribute(m("g"), "unix:nlink"));
+    }
+
+    @Test
+    void aDirectoryMadeInALowerWritableBranchTakesSetGroupIdFromTheParentAsShown() throws Exception {
+        Tree.dir(rw1, "d");
+        Tree.dir(rw2, "d");
+        Cmd.ok("chmod", "2775", rw1.resolve("d").toString());
+        Cmd.ok("chmod", "0755", rw2.resolve("d").toString()); // an older copy of d's metadata
+        mount("create=rr");
+        write(m("d/first"), "x"); // rr: rw1; the next turn is rw2's
+        Files.createDirectory(m("d/sub"));
+        assertTrue(Files.isDirectory(rw2.resolve("d/sub")));
+        assertEquals("drwxr-sr-x", Cmd.ok("stat", "-c", "%A", m("d/sub").toString()));
+    }
+
     // ---- a writable branch below a read-only one ----
 
     @Test
