@@ -92,6 +92,24 @@ public final class UnionFs implements AutoCloseable {
      * On any failure nothing has changed.
      */
     public void changeBranches(BranchStack next, boolean force, java.time.Duration wait) throws ErrnoException {
+        // close(2) does not wait for FUSE's release: a file closed just before the change may
+        // still count as open for a moment, so a busy answer is retried briefly, lock released.
+        long graceEnd = System.nanoTime() + RELEASE_GRACE.toNanos();
+        while (!tryChange(next, force, wait, System.nanoTime() > graceEnd)) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ErrnoException(dev.layerfs.sys.Errno.EINTR, "interrupted; branches unchanged");
+            }
+        }
+    }
+
+    /** How long a branch change waits for the releases of files closed just before it. */
+    private static final java.time.Duration RELEASE_GRACE = java.time.Duration.ofSeconds(1);
+
+    /** One attempt: false if busy and {@code lastTry} is not set (nothing changed), else done or thrown. */
+    private boolean tryChange(BranchStack next, boolean force, java.time.Duration wait, boolean lastTry) throws ErrnoException {
         try (PathLocks.Held held = stackLock.exclusive(wait)) {
             OpenBranches.Generation now = branches.current();
             OpenBranches.Generation gen = branches.prepare(next);
@@ -101,6 +119,9 @@ public final class UnionFs implements AutoCloseable {
                 }
             } catch (ErrnoException e) {
                 gen.discard();
+                if (e.errno() == dev.layerfs.sys.Errno.EBUSY && !lastTry) {
+                    return false;
+                }
                 throw e;
             }
             branches.install(gen);
@@ -122,6 +143,7 @@ public final class UnionFs implements AutoCloseable {
             }
             branches.retire(now);
             LOG.info("branches changed: {} -> {}", now.stack().spec(), next.spec());
+            return true;
         }
     }
 
