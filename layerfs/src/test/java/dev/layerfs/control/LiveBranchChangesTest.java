@@ -201,6 +201,48 @@ class LiveBranchChangesTest {
     }
 
     @Test
+    void operationsRunningWhileBranchesComeAndGoSeeOneStackOrTheOther() throws Exception {
+        Path up = Tree.dir(tmp, "up");
+        Path base = Tree.dir(tmp, "base");
+        Path extra = Tree.dir(tmp, "extra");
+        for (int i = 0; i < 20; i++) {
+            Tree.write(base, "d/base" + i, "base " + i + "\n");
+            Tree.write(extra, "d/extra" + i, "extra " + i + "\n");
+        }
+        try (LiveUnion u = LiveUnion.mount(up + "=rw:" + base + "=ro", Tree.dir(tmp, "mnt"))) {
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.ConcurrentLinkedQueue<String> wrong = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            Runnable worker = () -> {
+                int n = 0;
+                while (!stop.get()) {
+                    try {
+                        List<String> names = ls(u.resolve("d")).stream().filter(x -> !x.startsWith("w")).toList();
+                        if (names.size() != 20 && names.size() != 40) {
+                            wrong.add("listing of " + names.size() + " names");
+                        }
+                        assertEquals("base 3\n", Files.readString(u.resolve("d/base3")));
+                        Files.writeString(u.resolve("d/w" + (n++ % 5)), "w");
+                    } catch (Throwable t) {
+                        wrong.add(t.toString());
+                    }
+                }
+            };
+            Thread a = new Thread(worker);
+            Thread b = new Thread(worker);
+            a.start();
+            b.start();
+            for (int i = 0; i < 15; i++) {
+                change(u.path(), "append:" + extra);
+                change(u.path(), "del:" + extra);
+            }
+            stop.set(true);
+            a.join();
+            b.join();
+            assertEquals(List.of(), List.copyOf(wrong).subList(0, Math.min(5, wrong.size())));
+        }
+    }
+
+    @Test
     void badInputIsRefusedNamingTheValueAndChangesNothing() throws Exception {
         Path up = Tree.dir(tmp, "up");
         Path base = Tree.dir(tmp, "base");
