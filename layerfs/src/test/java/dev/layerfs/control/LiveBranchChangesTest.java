@@ -130,7 +130,9 @@ class LiveBranchChangesTest {
             change(u.path(), "del:" + up);
             assertEquals("base\n", Tree.read(u.resolve("f")), "the lower file shows again");
             assertThrows(FileSystemException.class, () -> Files.writeString(u.resolve("g"), "x"));
+            assertEquals(1, u.union().getattr(UnionPath.of("/")).ino(), "the root stays number 1 whatever the top branch");
             change(u.path(), "prepend:" + fresh + "=rw");
+            assertEquals(1, u.union().getattr(UnionPath.of("/")).ino());
             Files.writeString(u.resolve("g"), "g\n");
             assertEquals("g\n", Files.readString(fresh.resolve("g")));
             assertEquals(fresh + "=rw:" + base + "=ro", branches(u.path()));
