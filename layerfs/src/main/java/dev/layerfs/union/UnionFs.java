@@ -1,11 +1,15 @@
 package dev.layerfs.union;
 
 import dev.layerfs.branch.BranchStack;
+import dev.layerfs.sys.Errno;
 import dev.layerfs.sys.ErrnoException;
 import dev.layerfs.sys.Fs;
 import dev.layerfs.sys.Stat;
 import jnr.ffi.Pointer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -19,7 +23,7 @@ import java.util.Optional;
  */
 public final class UnionFs implements AutoCloseable {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(UnionFs.class);
+    private static final Logger LOG = LoggerFactory.getLogger(UnionFs.class);
 
     private final OpenBranches branches;
     private final Lookup lookup;
@@ -91,7 +95,7 @@ public final class UnionFs implements AutoCloseable {
      * gets another writable branch, its work directory is prepared (interrupted renames completed).
      * On any failure nothing has changed.
      */
-    public void changeBranches(BranchStack next, boolean force, java.time.Duration wait) throws ErrnoException {
+    public void changeBranches(BranchStack next, boolean force, Duration wait) throws ErrnoException {
         // close(2) does not wait for FUSE's release: a file closed just before the change may
         // still count as open for a moment, so a busy answer is retried briefly, lock released.
         long graceEnd = System.nanoTime() + RELEASE_GRACE.toNanos();
@@ -100,16 +104,16 @@ public final class UnionFs implements AutoCloseable {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new ErrnoException(dev.layerfs.sys.Errno.EINTR, "interrupted; branches unchanged");
+                throw new ErrnoException(Errno.EINTR, "interrupted; branches unchanged");
             }
         }
     }
 
     /** How long a branch change waits for the releases of files closed just before it. */
-    private static final java.time.Duration RELEASE_GRACE = java.time.Duration.ofSeconds(1);
+    private static final Duration RELEASE_GRACE = Duration.ofSeconds(1);
 
     /** One attempt: false if busy and {@code lastTry} is not set (nothing changed), else done or thrown. */
-    private boolean tryChange(BranchStack next, boolean force, java.time.Duration wait, boolean lastTry) throws ErrnoException {
+    private boolean tryChange(BranchStack next, boolean force, Duration wait, boolean lastTry) throws ErrnoException {
         try (PathLocks.Held held = stackLock.exclusive(wait)) {
             OpenBranches.Generation now = branches.current();
             OpenBranches.Generation gen = branches.prepare(next);
@@ -119,7 +123,7 @@ public final class UnionFs implements AutoCloseable {
                 }
             } catch (ErrnoException e) {
                 gen.discard();
-                if (e.errno() == dev.layerfs.sys.Errno.EBUSY && !lastTry) {
+                if (e.errno() == Errno.EBUSY && !lastTry) {
                     return false;
                 }
                 throw e;
@@ -289,7 +293,7 @@ public final class UnionFs implements AutoCloseable {
     private int writableFd(long handle) throws ErrnoException {
         OpenFile f = files.get(handle);
         if (f.branch() < 0 || !branches.stack().get(f.branch()).mode().writable()) {
-            throw new ErrnoException(dev.layerfs.sys.Errno.EROFS, "the branch of open file " + f.path()
+            throw new ErrnoException(Errno.EROFS, "the branch of open file " + f.path()
                     + (f.branch() < 0 ? " was deleted" : " is " + branches.stack().get(f.branch())));
         }
         return f.fd();
@@ -369,7 +373,7 @@ public final class UnionFs implements AutoCloseable {
 
     private static void refuseReserved(String attr) throws ErrnoException {
         if (InodeOrigin.isReserved(attr)) {
-            throw new ErrnoException(dev.layerfs.sys.Errno.EPERM, "reserved extended attribute (layerfs bookkeeping): " + attr);
+            throw new ErrnoException(Errno.EPERM, "reserved extended attribute (layerfs bookkeeping): " + attr);
         }
     }
 
