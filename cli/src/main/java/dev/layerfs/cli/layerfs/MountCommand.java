@@ -37,6 +37,8 @@ import java.util.concurrent.Callable;
                 "  statfs=top|sum        df: the top branch (default) or the sum over file systems",
                 "  lowerdir=A:B,upperdir=U,workdir=W   fuse-overlayfs style, same as dirs=U=rw:A=ro:B=ro",
                 "  anything else         passed to FUSE, e.g. suid,dev for a container rootfs",
+                "With remount, on a mounted union: add:INDEX:DIR[=MODE], append:DIR, prepend:DIR,",
+                "  del:DIR, mod:DIR=MODE change its branches live (see layerfs branch); others are ignored.",
                 "As root the mount is shared: allow_other, default_permissions.",
                 "In the background the daemon logs to /run/layerfs/<mountpoint>.log",
                 "(mountpoint escaped: /srv/ct/rootfs -> srv-ct-rootfs) unless --log is given."})
@@ -61,6 +63,10 @@ public final class MountCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (Remount.asked(options)) {
+            Remount.apply(mountPoint, options);
+            return 0;
+        }
         MountOptions parsed;
         Path real;
         try {
