@@ -23,13 +23,17 @@ public final class MembershipClient implements Closeable {
 
     private final RaftClient client;
 
-    /** {@code members}: the current configuration, as reported by this node (id to Raft address). */
-    public MembershipClient(java.util.Map<String, String> members) {
+    /**
+     * {@code members}: the current configuration, as reported by this node (id to Raft address);
+     * {@code transport}: this node's, so that with mutual TLS the admin calls present its certificate.
+     */
+    public MembershipClient(java.util.Map<String, String> members, RaftTransport transport) {
         RaftProperties p = RaftNode.clientProperties();
         // Catching a new member up can take a while on a busy machine.
         RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(60, TimeUnit.SECONDS));
         this.client = RaftClient.newBuilder()
                 .setProperties(p)
+                .setParameters(transport.parameters())
                 .setRaftGroup(RaftGroup.valueOf(RaftNode.GROUP_ID, peers(members)))
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(20, TimeDuration.valueOf(500, TimeUnit.MILLISECONDS)))
                 .build();

@@ -57,7 +57,7 @@ public final class Membership {
         Map<String, String> next = new TreeMap<>(members);
         next.put(id, raftAddress);
         LOG.info("adding node {} at {}: configuration {} -> {}", id, raftAddress, members.keySet(), next.keySet());
-        try (MembershipClient client = new MembershipClient(members)) {
+        try (MembershipClient client = new MembershipClient(members, raft.transport())) {
             client.setMembers(next);
         }
         LOG.info("node {} is a member", id);
@@ -82,7 +82,7 @@ public final class Membership {
         Map<String, String> next = new TreeMap<>(members);
         next.remove(id);
         LOG.info("removing node {}: configuration {} -> {}", id, members.keySet(), next.keySet());
-        try (MembershipClient client = new MembershipClient(members)) {
+        try (MembershipClient client = new MembershipClient(members, raft.transport())) {
             client.setMembers(next);
         }
         meta.submit(new RemoveNode(id));
