@@ -59,6 +59,10 @@ public final class Membership {
         LOG.info("adding node {} at {}: configuration {} -> {}", id, raftAddress, members.keySet(), next.keySet());
         try (MembershipClient client = new MembershipClient(members, raft.transport())) {
             client.setMembers(next);
+        } catch (MembershipClient.NewMemberUnreachableException e) {
+            LOG.warn("node {} at {} was not added: {}", id, raftAddress, e.getMessage());
+            throw new RegistryException(ErrorCode.UNAVAILABLE, ErrorCode.UNAVAILABLE.status(),
+                    "node " + id + " at " + raftAddress + " was not added, the configuration is unchanged: " + e.getMessage(), id);
         }
         LOG.info("node {} is a member", id);
         return next;
