@@ -100,8 +100,9 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        ServerSecurity security = security(); // before config(), which creates the data directory
         ServerConfig config = config();
-        ImagedMain.runUntilShutdown(new ImagedServer(config, security(), ops.config()));
+        ImagedMain.runUntilShutdown(new ImagedServer(config, security, ops.config()));
         return 0;
     }
 
