@@ -225,11 +225,14 @@ class RaftMutualTlsTest {
         assertEquals(new TreeSet<>(List.of("n1", "n2", "n3")), before);
 
         for (String[] wouldBe : List.of(new String[] {"x1", "" + intruderRaft}, new String[] {"x2", "" + plainRaft})) {
+            long started = System.nanoTime();
             HttpResponse<byte[]> add = n1.client().send("POST", "/cluster/members?id=" + wouldBe[0] + "&address=127.0.0.1:" + wouldBe[1], null);
+            long seconds = (System.nanoTime() - started) / 1_000_000_000L;
             assertEquals(503, add.statusCode(), "adding " + wouldBe[0] + ": " + new String(add.body()));
             assertTrue(new String(add.body()).contains("node " + wouldBe[0] + " at 127.0.0.1:" + wouldBe[1]
                     + " was not added, the configuration is unchanged"), new String(add.body()));
-            System.out.println("adding would-be node " + wouldBe[0] + ": " + add.statusCode() + " " + new String(add.body()));
+            System.out.println("adding would-be node " + wouldBe[0] + ": " + add.statusCode() + " after " + seconds + " s: "
+                    + new String(add.body()));
         }
         for (ImagedProcess n : nodes) {
             assertEquals(before, members(n), "membership on " + n.id() + " after the refused joins");
