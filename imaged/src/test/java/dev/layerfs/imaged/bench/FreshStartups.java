@@ -39,6 +39,8 @@ public final class FreshStartups {
             }
             Instant start = Instant.now();
             String outcome;
+            Thread cleanup = new Thread(() -> nodes.forEach(FreshStartups::closeQuietly));
+            Runtime.getRuntime().addShutdownHook(cleanup);
             try {
                 for (int i = 1; i <= 3; i++) {
                     nodes.add(new ImagedProcess("n" + i, peers.toString(), ImagedProcess.freePort(), dir.resolve("n" + i), List.of()).start());
@@ -54,9 +56,8 @@ public final class FreshStartups {
                     outcome = "STUCK after " + timeout.toSeconds() + " s (registered: " + registered(nodes) + ")";
                 }
             } finally {
-                for (ImagedProcess n : nodes) {
-                    n.close();
-                }
+                nodes.forEach(FreshStartups::closeQuietly);
+                Runtime.getRuntime().removeShutdownHook(cleanup);
             }
             StringJoiner inconsistency = new StringJoiner(", ");
             for (ImagedProcess n : nodes) {
@@ -67,6 +68,14 @@ public final class FreshStartups {
         }
         System.out.println("summary: " + stuck + " of " + rounds + " fresh start-ups stuck (Ratis "
                 + org.apache.ratis.server.RaftServer.class.getPackage().getImplementationVersion() + ")");
+    }
+
+    private static void closeQuietly(ImagedProcess n) {
+        try {
+            n.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static boolean formed(List<ImagedProcess> nodes) {
