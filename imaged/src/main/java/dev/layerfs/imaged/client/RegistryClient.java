@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.layerfs.imaged.auth.ClientAccess;
 import dev.layerfs.imaged.auth.Credentials;
+import dev.layerfs.imaged.meta.Fence;
 import dev.layerfs.imaged.oci.Digest;
 import dev.layerfs.imaged.oci.Manifest;
 import dev.layerfs.imaged.oci.MediaTypes;
@@ -219,8 +220,15 @@ public final class RegistryClient {
 
     /** PUTs a manifest under a tag (or digest); returns the digest the registry stored it under. */
     public Digest putManifest(String repo, String reference, byte[] body, String mediaType) throws IOException {
-        HttpResponse<byte[]> r = send(request("v2/" + repo + "/manifests/" + reference)
-                .header("Content-Type", mediaType).PUT(HttpRequest.BodyPublishers.ofByteArray(body)), HttpResponse.BodyHandlers.ofByteArray());
+        return putManifest(repo, reference, body, mediaType, Optional.empty());
+    }
+
+    /** With a fence: the registry stores it only while the fence's token is its lease's latest grant (else 409). */
+    public Digest putManifest(String repo, String reference, byte[] body, String mediaType, Optional<Fence> fence) throws IOException {
+        HttpRequest.Builder put = request("v2/" + repo + "/manifests/" + reference)
+                .header("Content-Type", mediaType).PUT(HttpRequest.BodyPublishers.ofByteArray(body));
+        fence.ifPresent(f -> put.header(Fence.LEASE_HEADER, f.lease()).header(Fence.TOKEN_HEADER, Long.toString(f.token())));
+        HttpResponse<byte[]> r = send(put, HttpResponse.BodyHandlers.ofByteArray());
         expect(r, "putting manifest " + repo + ":" + reference, 201);
         Digest ours = Digest.of(body);
         Optional<String> theirs = r.headers().firstValue("Docker-Content-Digest");

@@ -226,6 +226,15 @@ public final class Metadata {
         return leases.check(name, token, now);
     }
 
+    Outcome checkFence(String name, long token, long now) {
+        return leases.fence(name, token, now);
+    }
+
+    Outcome putManifestFenced(String repository, String tag, ManifestRecord manifest, long at, Fence fence) {
+        Outcome gate = leases.fence(fence.lease(), fence.token(), at);
+        return gate.succeeded() ? putManifest(repository, tag, manifest, at) : gate;
+    }
+
     // ---- reads ----
 
     /**
