@@ -41,8 +41,14 @@ public final class OpsApi {
 
     /** Sends a request; {@code pathAndQuery} is already encoded. Returns the JSON answer (null for none). */
     public JsonNode call(String method, String pathAndQuery, Duration timeout) {
+        return call(method, pathAndQuery, timeout, java.util.Map.of());
+    }
+
+    /** With extra request headers, e.g. a read's {@link ReadOptions#headers()}. */
+    public JsonNode call(String method, String pathAndQuery, Duration timeout, java.util.Map<String, String> headers) {
         HttpRequest.Builder rb = HttpRequest.newBuilder(base.resolve(pathAndQuery)).timeout(timeout)
                 .method(method, HttpRequest.BodyPublishers.noBody());
+        headers.forEach(rb::header);
         access.token().ifPresent(t -> rb.header("Authorization", "Bearer " + t));
         HttpRequest req = rb.build();
         HttpResponse<byte[]> resp;

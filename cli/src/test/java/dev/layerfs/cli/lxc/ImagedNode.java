@@ -14,16 +14,23 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** An imaged node in its own JVM on 127.0.0.1 (alone, or one of a cluster), for the container-from-image tests. */
-final class ImagedNode implements AutoCloseable {
+public final class ImagedNode implements AutoCloseable {
 
     private final Process process;
     private final int httpPort;
+    private final int raftPort;
     private final Path log;
 
-    private ImagedNode(Process process, int httpPort, Path log) {
+    private ImagedNode(Process process, int httpPort, int raftPort, Path log) {
         this.process = process;
         this.httpPort = httpPort;
+        this.raftPort = raftPort;
         this.log = log;
+    }
+
+    /** The port this node's Raft server listens on. */
+    public int raftPort() {
+        return raftPort;
     }
 
     static ImagedNode start(Path data) throws IOException {
@@ -34,7 +41,7 @@ final class ImagedNode implements AutoCloseable {
      * {@code size} nodes n1..nSIZE forming one Raft group, ready when one of them leads and every
      * node knows every other's HTTP address (so that blobs can be copied); on failure none is left running.
      */
-    static List<ImagedNode> cluster(Path dir, int size) throws IOException {
+    public static List<ImagedNode> cluster(Path dir, int size) throws IOException {
         StringBuilder peers = new StringBuilder();
         for (int i = 1; i <= size; i++) {
             peers.append(i > 1 ? "," : "").append("n").append(i).append("=127.0.0.1:").append(freePort());
@@ -74,7 +81,13 @@ final class ImagedNode implements AutoCloseable {
                 "dev.layerfs.imaged.server.ImagedMain",
                 "--id", id, "--peers", peers, "--listen", "127.0.0.1:" + http, "--data", data.toString()))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        return new ImagedNode(p, http, log);
+        int raft = java.util.Arrays.stream(peers.split(",")).filter(peer -> peer.startsWith(id + "="))
+                .mapToInt(peer -> Integer.parseInt(peer.substring(peer.lastIndexOf(':') + 1))).findFirst().orElseThrow();
+        return new ImagedNode(p, http, raft, log);
+    }
+
+    public boolean isLeader() {
+        return internalStatus().contains("\"leader\":true");
     }
 
     private String internalStatus() {
@@ -99,7 +112,39 @@ final class ImagedNode implements AutoCloseable {
         }
     }
 
-    URI url() {
+    /** Stops the process in its tracks (SIGSTOP): it answers nothing and applies nothing until {@link #resume}. */
+    public void suspend() {
+        signal("STOP");
+    }
+
+    public void resume() {
+        signal("CONT");
+    }
+
+    /** Dies at once, as a crashed machine does (SIGKILL). */
+    public void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(20, TimeUnit.SECONDS);
+    }
+
+    private void signal(String name) {
+        try {
+            if (new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start().waitFor() != 0) {
+                throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    public String log() throws IOException {
+        return Files.readString(log);
+    }
+
+    public URI url() {
         return URI.create("http://127.0.0.1:" + httpPort);
     }
 
@@ -142,6 +187,13 @@ final class ImagedNode implements AutoCloseable {
 
     @Override
     public void close() {
+        if (process.isAlive()) {
+            try {
+                signal("CONT"); // a suspended process would not act on SIGTERM
+            } catch (RuntimeException e) {
+                // it died meanwhile
+            }
+        }
         process.destroy();
         try {
             if (!process.waitFor(30, TimeUnit.SECONDS)) {

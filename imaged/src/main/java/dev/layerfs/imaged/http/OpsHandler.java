@@ -110,7 +110,7 @@ final class OpsHandler {
         long now = System.currentTimeMillis();
         switch (action) {
             case "GET" -> {
-                Lease l = ops.meta().read(new Query.GetLease(name)).orElseThrow(() ->
+                Lease l = ops.meta().read(new Query.GetLease(name), RegistryHandler.readMode(ex)).orElseThrow(() ->
                         new RegistryException(ErrorCode.NAME_UNKNOWN, 404, "lease " + name + " is not held", name));
                 ex.sendJson(200, l);
             }

@@ -105,8 +105,8 @@ final class Leases {
                     + (current == null ? " (not held)" : " (current token " + current.token() + ", held by " + current.holder() + ")"), name);
         }
         if (!current.liveAt(now)) {
-            return Outcome.refused(ErrorCode.DENIED, "lease " + name + " with token " + token + " expired "
-                    + (now - current.expiresAt()) + " ms ago", name);
+            return Outcome.refused(ErrorCode.DENIED, "lease " + name + " is not held: the grant of token " + token + " ended "
+                    + (now - current.expiresAt()) + " ms ago (expired or released)", name);
         }
         return null;
     }

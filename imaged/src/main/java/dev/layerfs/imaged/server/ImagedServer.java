@@ -6,6 +6,7 @@ import dev.layerfs.imaged.blob.Uploads;
 import dev.layerfs.imaged.cluster.RaftMetadataClient;
 import dev.layerfs.imaged.cluster.RaftNode;
 import dev.layerfs.imaged.http.AccessHandler;
+import dev.layerfs.imaged.http.IndexGate;
 import dev.layerfs.imaged.http.HttpServer;
 import dev.layerfs.imaged.http.RegistryHandler;
 import dev.layerfs.imaged.meta.Command.RegisterNode;
@@ -30,6 +31,8 @@ public final class ImagedServer implements AutoCloseable {
 
     /** Upload sessions idle this long are dropped at startup. */
     static final Duration ABANDONED_UPLOAD = Duration.ofDays(7);
+    /** How long a read with Imaged-Min-Index waits for this node to apply that entry before answering 503. */
+    static final long MIN_INDEX_WAIT_MILLIS = 10_000;
 
     private final ServerConfig config;
     private final ServerSecurity security;
@@ -76,7 +79,8 @@ public final class ImagedServer implements AutoCloseable {
         RegistryHandler routes = new RegistryHandler(self, registry, store, meta, this::status, security.peers());
         ops = new dev.layerfs.imaged.ops.Operations(self, opsConfig, raft, meta, store, replication);
         http = new HttpServer(config.listen(), new AccessHandler(security.policy(),
-                new dev.layerfs.imaged.http.OpsRoutes(ops, security.peers(), routes)), security.tls());
+                new IndexGate(self, raft::lastAppliedIndex, MIN_INDEX_WAIT_MILLIS,
+                        new dev.layerfs.imaged.http.OpsRoutes(ops, security.peers(), routes))), security.tls());
         http.start();
         LOG.info("node {}: registry API on {}://{}:{}, data in {}, replication factor {}", self,
                 security.tls().isPresent() ? "https" : "http", config.listen().getHostString(), http.port(), data, replication.factor());
