@@ -28,6 +28,7 @@ import java.util.List;
         @JsonSubTypes.Type(Command.CheckLease.class),
         @JsonSubTypes.Type(Command.PutManifestFenced.class),
         @JsonSubTypes.Type(Command.CheckFence.class),
+        @JsonSubTypes.Type(Command.AdmitNode.class),
 })
 public sealed interface Command {
 
@@ -115,6 +116,13 @@ public sealed interface Command {
     record RemoveNode(String node) implements Command {
         public Outcome applyTo(Metadata m) {
             return m.removeNode(node);
+        }
+    }
+
+    /** An operator adds {@code node}: were it removed before, it may register again. */
+    record AdmitNode(String node) implements Command {
+        public Outcome applyTo(Metadata m) {
+            return m.admitNode(node);
         }
     }
 

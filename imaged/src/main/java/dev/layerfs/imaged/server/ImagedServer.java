@@ -104,6 +104,16 @@ public final class ImagedServer implements AutoCloseable {
                 meta.submit(new RegisterNode(config.cluster().self(), address));
                 LOG.info("node {}: registered HTTP address {}", config.cluster().self(), address);
                 return true;
+            } catch (dev.layerfs.imaged.oci.RegistryException e) {
+                if (e.code() == dev.layerfs.imaged.oci.ErrorCode.DENIED) {
+                    // Removed while it was down: it serves nothing as a member; say so once and stop trying.
+                    LOG.error("node {}: the cluster refuses this node: {}", config.cluster().self(), e.getMessage());
+                    return false;
+                }
+                LOG.info("node {}: cannot register yet ({}), retrying", config.cluster().self(), e.getMessage());
+                if (!pause()) {
+                    return false;
+                }
             } catch (RuntimeException e) {
                 LOG.info("node {}: cannot register yet ({}), retrying", config.cluster().self(), e.getMessage());
                 try {
@@ -114,6 +124,16 @@ public final class ImagedServer implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    private static boolean pause() {
+        try {
+            Thread.sleep(1000);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** Once registered: stop claiming blobs whose bytes this node lost, so repair re-copies them. */
