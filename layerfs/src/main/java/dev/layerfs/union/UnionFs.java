@@ -2,11 +2,15 @@ package dev.layerfs.union;
 
 import dev.layerfs.branch.BranchStack;
 import dev.layerfs.policy.WritePolicies;
+import dev.layerfs.sys.Errno;
 import dev.layerfs.sys.ErrnoException;
 import dev.layerfs.sys.Fs;
 import dev.layerfs.sys.Stat;
 import jnr.ffi.Pointer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -21,61 +25,130 @@ import java.util.Optional;
  */
 public final class UnionFs implements AutoCloseable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(UnionFs.class);
+
     private final OpenBranches branches;
     private final Lookup lookup;
     private final InodeTable inodes;
     private final PathLocks locks = new PathLocks();
-    private final OpenFiles files = new OpenFiles();
-    /** Writable-branch inodes (as {@link InodeTable#derived}) seen with more than one name during this mount (see {@link OpenFile}). */
+    private final OpenFiles files;
+    private final OpenDirs dirs = new OpenDirs();
+    private final StackLock stackLock = new StackLock();
+    /** Writable-branch inodes (as {@link InodeTable#derived} by branch id) seen with more than one name during this mount (see {@link OpenFile}). */
     private final java.util.Set<Long> everLinked = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private final CopyUp copyUp;
-    private final NewEntries newEntries;
-    private final Removal removal;
-    private final Rename rename;
-    private final HiddenFiles hidden;
-    private final WorkDirs workDirs;
+    private final Placement placement;
+    // Bound to the writable branches' work directories: wired anew when a branch change gives the
+    // union other writable branches (under the exclusive stack lock, so no operation sees a mix).
+    private CopyUp copyUp;
+    private NewEntries newEntries;
+    private Removal removal;
+    private Rename rename;
+    private HiddenFiles hidden;
+    private WorkDirs workDirs;
     private volatile StatfsMode statfsMode = StatfsMode.TOP;
 
     public UnionFs(BranchStack stack) throws ErrnoException {
         this(stack, WritePolicies.defaults());
     }
 
+    /** A union whose writes go where {@code policies} say when it has several writable branches. */
     public UnionFs(BranchStack stack, WritePolicies policies) throws ErrnoException {
         this.branches = new OpenBranches(stack);
         this.lookup = new Lookup(branches);
+        this.inodes = new InodeTable(branches);
+        this.files = new OpenFiles(branches);
+        this.placement = new Placement(lookup, policies);
+        WorkDirs work;
         try {
-            this.inodes = new InodeTable(branches::writable, numberSpaces(branches));
-            this.workDirs = WorkDirs.prepare(branches); // completes interrupted renames first
+            work = WorkDirs.prepare(branches, null); // completes interrupted renames first
         } catch (ErrnoException e) {
             branches.close();
             throw e;
         }
-        this.copyUp = new CopyUp(lookup, inodes, locks, workDirs, new Placement(lookup, policies));
+        wire(work);
+        inodes.root(Fs.stat(branches.root(0), "."));
+    }
+
+    private void wire(WorkDirs work) {
+        this.workDirs = work;
+        this.copyUp = new CopyUp(lookup, inodes, locks, work, placement);
         this.newEntries = new NewEntries(lookup, copyUp, locks, files);
         this.removal = new Removal(lookup, copyUp, locks, inodes);
         this.rename = new Rename(lookup, copyUp, locks, inodes, removal);
         this.hidden = new HiddenFiles(copyUp, removal, inodes);
-        inodes.root(Fs.stat(branches.root(0), "."));
     }
 
-    /** For {@link InodeTable}: each writable branch numbers its files as the first writable branch on its file system. */
-    private static java.util.function.IntUnaryOperator numberSpaces(OpenBranches branches) throws ErrnoException {
-        int[] space = new int[branches.size()];
-        String[] device = new String[branches.size()];
-        for (int b = 0; b < space.length; b++) {
-            space[b] = b;
-            if (branches.writable(b)) {
-                Stat st = Fs.fstat(branches.root(b));
-                device[b] = st.devMajor() + ":" + st.devMinor();
-                for (int a = 0; a < b; a++) {
-                    if (device[b].equals(device[a])) {
-                        space[b] = a;
-                        break;
-                    }
-                }
+    /**
+     * Holds the branch stack still until closed: every operation through the mount runs inside
+     * one, so a branch change ({@link #changeBranches}) never happens halfway through it.
+     */
+    public PathLocks.Held hold() {
+        return stackLock.shared();
+    }
+
+    /**
+     * Replaces the branch stack of the mounted union by {@code next}, once the operations in
+     * flight are done. Branches in both keep their ids (and so their files' inode numbers) and
+     * descriptors; open files stay valid. Unless {@code force}, EBUSY if a branch leaving the
+     * union has files or directories open in it, or a writable branch turning read-only has files
+     * open for writing. Forced, such files still read; their writes answer EROFS. If the union
+     * gets another writable branch, its work directory is prepared (interrupted renames completed).
+     * On any failure nothing has changed.
+     */
+    public void changeBranches(BranchStack next, boolean force, Duration wait) throws ErrnoException {
+        // close(2) does not wait for FUSE's release: a file closed just before the change may
+        // still count as open for a moment, so a busy answer is retried briefly, lock released.
+        long graceEnd = System.nanoTime() + RELEASE_GRACE.toNanos();
+        while (!tryChange(next, force, wait, System.nanoTime() > graceEnd)) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ErrnoException(Errno.EINTR, "interrupted; branches unchanged");
             }
         }
-        return b -> space[b];
+    }
+
+    /** How long a branch change waits for the releases of files closed just before it. */
+    private static final Duration RELEASE_GRACE = Duration.ofSeconds(1);
+
+    /** One attempt: false if busy and {@code lastTry} is not set (nothing changed), else done or thrown. */
+    private boolean tryChange(BranchStack next, boolean force, Duration wait, boolean lastTry) throws ErrnoException {
+        try (PathLocks.Held held = stackLock.exclusive(wait)) {
+            OpenBranches.Generation now = branches.current();
+            OpenBranches.Generation gen = branches.prepare(next);
+            try {
+                if (!force) {
+                    BusyBranches.check(now, gen, files, dirs, lookup, hidden.count());
+                }
+            } catch (ErrnoException e) {
+                gen.discard();
+                if (e.errno() == Errno.EBUSY && !lastTry) {
+                    return false;
+                }
+                throw e;
+            }
+            branches.install(gen);
+            if (!now.writableIds().equals(gen.writableIds())) {
+                WorkDirs work;
+                try {
+                    work = WorkDirs.prepare(branches, workDirs);
+                } catch (ErrnoException e) {
+                    branches.install(now);
+                    gen.discard();
+                    throw new ErrnoException(e.errno(), "branches " + next.spec()
+                            + ": cannot prepare a work directory: " + e.getMessage());
+                }
+                workDirs.retire(work);
+                wire(work);
+            }
+            if (now.id(0) != gen.id(0)) {
+                inodes.root(Fs.stat(branches.root(0), "."));
+            }
+            branches.retire(now);
+            LOG.info("branches changed: {} -> {}", now.stack().spec(), next.spec());
+            return true;
+        }
     }
 
     public BranchStack stack() {
@@ -111,17 +184,24 @@ public final class UnionFs implements AutoCloseable {
      */
     private void noteLinks(int branch, Stat st) {
         if (branches.writable(branch) && st.nlink() > 1 && st.isRegular()) {
-            everLinked.add(InodeTable.derived(branch, st.ino()));
+            everLinked.add(InodeTable.derived(branches.id(branch), st.ino()));
         }
     }
 
     public Stat fgetattr(long handle) throws ErrnoException {
         OpenFile f = files.get(handle);
-        return withInode(f.branch(), Fs.fstat(f.fd()), () -> InodeOrigin.readFd(f.fd()));
+        Stat st = Fs.fstat(f.fd());
+        if (f.branch() < 0) { // its branch was deleted (forced): numbered as while it was there
+            return withNumber(st, inodes.byId(files.branchId(handle), st.ino()));
+        }
+        return withInode(f.branch(), st, () -> InodeOrigin.readFd(f.fd()));
     }
 
     private Stat withInode(int branch, Stat s, InodeTable.OriginReader origin) {
-        long ino = inodes.inode(branch, s.ino(), origin);
+        return withNumber(s, inodes.inode(branch, s.ino(), origin));
+    }
+
+    private static Stat withNumber(Stat s, long ino) {
         return new Stat(s.mode(), s.nlink(), s.uid(), s.gid(), ino, s.size(), s.blocks(), s.blksize(),
                 s.atimeSec(), s.atimeNsec(), s.mtimeSec(), s.mtimeNsec(), s.ctimeSec(), s.ctimeNsec(),
                 s.rdevMajor(), s.rdevMinor(), s.devMajor(), s.devMinor());
@@ -176,7 +256,7 @@ public final class UnionFs implements AutoCloseable {
         }
     }
 
-    /** Read-only branches never change, so only multi-link files of writable branches need direct I/O. */
+    /** Lower branches never change, so only multi-link files of the writable branch need direct I/O. */
     private OpenFile opened(int fd, int branch, UnionPath path) throws ErrnoException {
         if (!branches.writable(branch)) {
             return new OpenFile(fd, branch, path, false);
@@ -184,7 +264,8 @@ public final class UnionFs implements AutoCloseable {
         try {
             Stat st = Fs.fstat(fd);
             noteLinks(branch, st);
-            return new OpenFile(fd, branch, path, st.isRegular() && everLinked.contains(InodeTable.derived(branch, st.ino())));
+            return new OpenFile(fd, branch, path,
+                    st.isRegular() && everLinked.contains(InodeTable.derived(branches.id(branch), st.ino())));
         } catch (ErrnoException e) {
             Fs.close(fd);
             throw e;
@@ -201,18 +282,28 @@ public final class UnionFs implements AutoCloseable {
     }
 
     public int write(long handle, Pointer buf, long size, long offset) throws ErrnoException {
-        return Fs.pwrite(files.get(handle).fd(), buf, size, offset);
+        return Fs.pwrite(writableFd(handle), buf, size, offset);
     }
 
     public void ftruncate(long handle, long size) throws ErrnoException {
-        Fs.ftruncate(files.get(handle).fd(), size);
+        Fs.ftruncate(writableFd(handle), size);
     }
 
-    /** Syncs the file and, in a writable branch, its directory, so a copy-up survives a crash too. */
+    /** The descriptor of an open file to write through: EROFS once its branch was deleted or made read-only (forced). */
+    private int writableFd(long handle) throws ErrnoException {
+        OpenFile f = files.get(handle);
+        if (f.branch() < 0 || !branches.stack().get(f.branch()).mode().writable()) {
+            throw new ErrnoException(Errno.EROFS, "the branch of open file " + f.path()
+                    + (f.branch() < 0 ? " was deleted" : " is " + branches.stack().get(f.branch())));
+        }
+        return f.fd();
+    }
+
+    /** Syncs the file and, in the writable branch, its directory, so a copy-up survives a crash too. */
     public void fsync(long handle, boolean dataOnly) throws ErrnoException {
         OpenFile f = files.get(handle);
         Fs.fsync(f.fd(), dataOnly);
-        if (branches.writable(f.branch()) && !f.path().isRoot()) {
+        if (f.branch() >= 0 && branches.writable(f.branch()) && !f.path().isRoot()) {
             int dir = copyUp.existingDir(f.branch(), f.path().parent());
             if (dir < 0) {
                 return; // renamed or removed since: no directory entry of it left to make durable here
@@ -228,6 +319,15 @@ public final class UnionFs implements AutoCloseable {
                 Fs.close(dir);
             }
         }
+    }
+
+    /** Notes directory {@code path} open through the mount (it keeps its branches busy); returns its handle. */
+    public long opendir(UnionPath path) {
+        return dirs.add(path);
+    }
+
+    public void releasedir(long handle) {
+        dirs.release(handle);
     }
 
     public void release(long handle) throws ErrnoException {
@@ -273,7 +373,7 @@ public final class UnionFs implements AutoCloseable {
 
     private static void refuseReserved(String attr) throws ErrnoException {
         if (InodeOrigin.isReserved(attr)) {
-            throw new ErrnoException(dev.layerfs.sys.Errno.EPERM, "reserved extended attribute (layerfs bookkeeping): " + attr);
+            throw new ErrnoException(Errno.EPERM, "reserved extended attribute (layerfs bookkeeping): " + attr);
         }
     }
 
