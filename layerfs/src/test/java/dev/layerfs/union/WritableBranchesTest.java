@@ -437,9 +437,25 @@ class WritableBranchesTest {
         Cmd.ok("chmod", "0755", rw2.resolve("d").toString()); // an older copy of d's metadata
         mount("create=rr");
         write(m("d/first"), "x"); // rr: rw1; the next turn is rw2's
-        Files.createDirectory(m("d/sub"));
+        Cmd.ok("mkdir", "-m", "755", m("d/sub").toString());
         assertTrue(Files.isDirectory(rw2.resolve("d/sub")));
         assertEquals("drwxr-sr-x", Cmd.ok("stat", "-c", "%A", m("d/sub").toString()));
+    }
+
+    @Test
+    void aWritableBranchAddedToAMountedUnionTakesItsTurnAndGetsAWorkDirectory() throws Exception {
+        Tree.write(base, "x", "b");
+        mountDirs(rw1 + "=rw:" + base + "=ro", "create=rr");
+        write(m("before"), "1");
+        u.union().changeBranches(dev.layerfs.branch.BranchStack.parse(rw1 + "=rw:" + rw2 + "=rw:" + base + "=ro", tmp),
+                false, java.time.Duration.ofSeconds(5));
+        assertTrue(Files.isDirectory(rw2.resolve(".wh..wh.work")));
+        write(m("a"), "a");
+        write(m("b"), "b");
+        assertTrue(Files.exists(rw1.resolve("a")) != Files.exists(rw1.resolve("b")), "one each");
+        assertTrue(Files.exists(rw2.resolve("a")) != Files.exists(rw2.resolve("b")), "one each");
+        Files.delete(m("x"));
+        assertFalse(Files.exists(m("x")));
     }
 
     // ---- a writable branch below a read-only one ----
