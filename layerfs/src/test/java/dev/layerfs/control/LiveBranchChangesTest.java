@@ -176,6 +176,21 @@ class LiveBranchChangesTest {
     }
 
     @Test
+    void aRemovedFileStillOpenKeepsTheWritableBranchFromChanging() throws Exception {
+        Path up = Tree.dir(tmp, "up");
+        Path base = Tree.dir(tmp, "base");
+        Tree.write(base, "doomed", "still readable\n");
+        try (LiveUnion u = LiveUnion.mount(up + "=rw:" + base + "=ro", Tree.dir(tmp, "mnt"));
+             Holder reader = Holder.reader(u.resolve("doomed"))) {
+            Files.delete(u.resolve("doomed")); // open: kept in the writable branch's work directory
+            ControlException busy = assertThrows(ControlException.class, () -> change(u.path(), "mod:" + up + "=ro"));
+            assertTrue(busy.getMessage().contains(up + " (1 removed file still open"), busy.getMessage());
+            assertEquals("still readable", reader.readLine());
+            assertEquals(up + "=rw:" + base + "=ro", branches(u.path()));
+        }
+    }
+
+    @Test
     void aBranchWithADirectoryOpenIsBusyUntilItIsClosed() throws Exception {
         Path up = Tree.dir(tmp, "up");
         Path base = Tree.dir(tmp, "base");
