@@ -92,6 +92,7 @@ public final class MountCommand implements Callable<Integer> {
         // C1 only: the work is system calls, so C2 adds nothing but a slow warm-up (a cold
         // ls -lR took twice as long with it; sequential I/O was the same).
         cmd.addAll(List.of("-XX:+UseSerialGC", "-Xms8m", "-XX:ReservedCodeCacheSize=48m", "-XX:TieredStopAtLevel=1"));
+        cmd.addAll(ClassDataArchive.jvmOptions());
         String extra = System.getenv("LAYERFS_JAVA_OPTS");
         if (extra != null && !extra.isBlank()) {
             cmd.addAll(List.of(extra.trim().split("\\s+")));
