@@ -261,6 +261,18 @@ class LiveBranchChangesTest {
     }
 
     @Test
+    void aClientThatNeverFinishesItsRequestBlocksNoOtherClient() throws Exception {
+        Path up = Tree.dir(tmp, "up");
+        Path extra = Tree.dir(tmp, "extra");
+        try (LiveUnion u = LiveUnion.mount(up + "=rw", Tree.dir(tmp, "mnt"));
+             java.nio.channels.SocketChannel stuck = java.nio.channels.SocketChannel.open(
+                     java.net.UnixDomainSocketAddress.of(dev.layerfs.mount.RunFiles.control(u.path())))) {
+            stuck.write(java.nio.ByteBuffer.wrap("change\0wait\0append:".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            assertEquals(up + "=rw:" + extra + "=ro", change(u.path(), "append:" + extra).strip());
+        }
+    }
+
+    @Test
     void badInputIsRefusedNamingTheValueAndChangesNothing() throws Exception {
         Path up = Tree.dir(tmp, "up");
         Path base = Tree.dir(tmp, "base");
