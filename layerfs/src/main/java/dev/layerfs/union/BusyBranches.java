@@ -46,8 +46,8 @@ final class BusyBranches {
             }
         }
         if (hiddenFiles > 0 && now.writableId() != next.writableId()) {
-            busy.add(now.stack().get(0).dir() + " (" + hiddenFiles + " removed file"
-                    + (hiddenFiles > 1 ? "s" : "") + " still open in its work directory)");
+            busy.add(hiddenFiles + " removed file" + (hiddenFiles > 1 ? "s" : "")
+                    + " still open in the work directory of " + now.stack().get(0).dir());
         }
         if (!busy.isEmpty()) {
             throw new ErrnoException(Errno.EBUSY, "branch busy: " + String.join("; ", busy)
