@@ -106,6 +106,10 @@ final class HiddenFiles {
         }
     }
 
+    int count() {
+        return workNames.size();
+    }
+
     boolean isEmpty() {
         return workNames.isEmpty();
     }

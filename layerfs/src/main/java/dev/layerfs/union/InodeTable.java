@@ -10,11 +10,14 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The inode numbers the union reports (FUSE use_ino), the same across lookups, copy-up and
- * remounts. A file's number is derived from where it lives: branch index in the top 16 bits,
+ * remounts. A file's number is derived from where it lives: its branch's id in the top 16 bits,
  * its inode number in that branch in the low 48 ({@link #derived}), so it needs no table and is
- * the same at every mount of the same branch stack. Hard links (one underlying inode) share
- * one number. A copy-up keeps the lower file's number: it is recorded on the copy
- * ({@link InodeOrigin}) and remembered here for the writable branch's inode. The root is 1.
+ * the same at every mount of the same branch stack. The id is the branch's position at mount
+ * and stays with the branch when branches are added or deleted on the mounted union
+ * ({@link OpenBranches}), so files keep their numbers across such changes. Hard links (one
+ * underlying inode) share one number. A copy-up keeps the lower file's number: it is recorded
+ * on the copy ({@link InodeOrigin}) and remembered here for the writable branch's inode. The
+ * root is 1.
  *
  * <p>A copy-up of a lower file with several names makes the copy a file of its own (the other
  * names keep the lower file): it takes its own derived number, so no two files ever share one.
@@ -31,32 +34,45 @@ public final class InodeTable {
         OptionalLong read() throws ErrnoException;
     }
 
-    /** Writable-branch inode to union number, for every such inode looked at this mount. */
+    private final OpenBranches branches;
+
+    /**
+     * Derived number to union number, for every writable-branch inode looked at this mount (kept
+     * by branch id, so it stays right when the writable branch changes on a mounted union).
+     */
     private final ConcurrentHashMap<Long, Long> upper = new ConcurrentHashMap<>();
 
-    /** The number of inode {@code ino} of branch {@code branch} when nothing was recorded for it. */
-    public static long derived(int branch, long ino) {
-        return ((long) branch << INO_BITS) | (ino & INO_MASK);
+    public InodeTable(OpenBranches branches) {
+        this.branches = branches;
+    }
+
+    /** The number of inode {@code ino} of the branch with id {@code branchId} when nothing was recorded for it. */
+    public static long derived(int branchId, long ino) {
+        return ((long) branchId << INO_BITS) | (ino & INO_MASK);
+    }
+
+    private long top(long ino) {
+        return derived(branches.id(0), ino);
     }
 
     /** The union root, whatever its inode in branch 0, is number 1. */
     public void root(Stat st) {
-        upper.put(st.ino(), 1L);
+        upper.put(top(st.ino()), 1L);
     }
 
     public long inode(int branch, Stat st) {
         return inode(branch, st.ino());
     }
 
-    /** The number of inode {@code ino} of {@code branch}, from what this mount has seen. */
+    /** The number of inode {@code ino} of {@code branch} (an index), from what this mount has seen. */
     public long inode(int branch, long ino) {
-        if (branch == 0) {
-            Long n = upper.get(ino);
-            if (n != null) {
-                return n;
-            }
-        }
-        return derived(branch, ino);
+        return byId(branches.id(branch), ino);
+    }
+
+    /** As {@link #inode(int, long)} for the branch with id {@code branchId}, wherever it is now. */
+    public long byId(int branchId, long ino) {
+        long d = derived(branchId, ino);
+        return upper.getOrDefault(d, d);
     }
 
     /**
@@ -65,14 +81,14 @@ public final class InodeTable {
      */
     public long inode(int branch, long ino, OriginReader origin) {
         if (branch != 0) {
-            return derived(branch, ino);
+            return inode(branch, ino);
         }
-        return upper.computeIfAbsent(ino, i -> {
+        return upper.computeIfAbsent(top(ino), d -> {
             try {
-                return origin.read().orElse(derived(0, i));
+                return origin.read().orElse(d);
             } catch (ErrnoException e) {
-                LOG.debug("cannot read the recorded inode number of writable inode {}: {}", i, e.toString());
-                return derived(0, i);
+                LOG.debug("cannot read the recorded inode number of writable inode {}: {}", ino, e.toString());
+                return d;
             }
         });
     }
@@ -90,11 +106,12 @@ public final class InodeTable {
 
     /** Writable inode {@code upperIno} is the copy-up that carries {@code number} (or its own number, if empty). */
     public void copiedUp(long upperIno, OptionalLong number) {
-        upper.put(upperIno, number.orElse(derived(0, upperIno)));
+        long d = top(upperIno);
+        upper.put(d, number.orElse(d));
     }
 
     /** The writable branch's inode {@code ino} is gone (its last name removed): a file reusing it is a new file. */
     public void removed(long ino) {
-        upper.remove(ino);
+        upper.remove(top(ino));
     }
 }

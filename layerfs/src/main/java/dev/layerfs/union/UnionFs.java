@@ -1,11 +1,15 @@
 package dev.layerfs.union;
 
 import dev.layerfs.branch.BranchStack;
+import dev.layerfs.sys.Errno;
 import dev.layerfs.sys.ErrnoException;
 import dev.layerfs.sys.Fs;
 import dev.layerfs.sys.Stat;
 import jnr.ffi.Pointer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -19,41 +23,132 @@ import java.util.Optional;
  */
 public final class UnionFs implements AutoCloseable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(UnionFs.class);
+
     private final OpenBranches branches;
     private final Lookup lookup;
-    private final InodeTable inodes = new InodeTable();
+    private final InodeTable inodes;
     private final PathLocks locks = new PathLocks();
-    private final OpenFiles files = new OpenFiles();
+    private final OpenFiles files;
+    private final OpenDirs dirs = new OpenDirs();
+    private final StackLock stackLock = new StackLock();
     /** Writable-branch inodes seen with more than one name during this mount (see {@link OpenFile}). */
     private final java.util.Set<Long> everLinked = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private final CopyUp copyUp;
-    private final NewEntries newEntries;
-    private final Removal removal;
-    private final Rename rename;
-    private final HiddenFiles hidden;
-    private final int workDir;
+    // Bound to the writable branch's work directory: wired anew when a branch change gives the
+    // union another writable branch (under the exclusive stack lock, so no operation sees a mix).
+    private CopyUp copyUp;
+    private NewEntries newEntries;
+    private Removal removal;
+    private Rename rename;
+    private HiddenFiles hidden;
+    private int workDir;
     private volatile StatfsMode statfsMode = StatfsMode.TOP;
 
     public UnionFs(BranchStack stack) throws ErrnoException {
         this.branches = new OpenBranches(stack);
         this.lookup = new Lookup(branches);
-        int work = -1;
+        this.inodes = new InodeTable(branches);
+        this.files = new OpenFiles(branches);
+        int work;
         try {
-            if (branches.writable()) {
-                RenameJournal.recover(branches); // before the work directory is emptied
-                work = WorkDir.prepare(branches.upperRoot());
-            }
+            work = prepareWorkDir();
         } catch (ErrnoException e) {
             branches.close();
             throw e;
         }
+        wire(work);
+        inodes.root(Fs.stat(branches.root(0), "."));
+    }
+
+    /** Completes interrupted renames and empties the writable branch's work directory; -1 for a read-only union. */
+    private int prepareWorkDir() throws ErrnoException {
+        if (!branches.writable()) {
+            return -1;
+        }
+        RenameJournal.recover(branches); // before the work directory is emptied
+        return WorkDir.prepare(branches.upperRoot());
+    }
+
+    private void wire(int work) {
         this.workDir = work;
         this.copyUp = new CopyUp(lookup, inodes, locks, work);
         this.newEntries = new NewEntries(copyUp, locks, files, work);
         this.removal = new Removal(lookup, copyUp, locks, inodes);
         this.rename = new Rename(lookup, copyUp, locks, inodes);
         this.hidden = new HiddenFiles(lookup, copyUp, locks, inodes, work);
-        inodes.root(Fs.stat(branches.root(0), "."));
+    }
+
+    /**
+     * Holds the branch stack still until closed: every operation through the mount runs inside
+     * one, so a branch change ({@link #changeBranches}) never happens halfway through it.
+     */
+    public PathLocks.Held hold() {
+        return stackLock.shared();
+    }
+
+    /**
+     * Replaces the branch stack of the mounted union by {@code next}, once the operations in
+     * flight are done. Branches in both keep their ids (and so their files' inode numbers) and
+     * descriptors; open files stay valid. Unless {@code force}, EBUSY if a branch leaving the
+     * union has files or directories open in it, or a writable branch turning read-only has files
+     * open for writing. Forced, such files still read; their writes answer EROFS. If the union
+     * gets another writable branch, its work directory is prepared (interrupted renames completed).
+     * On any failure nothing has changed.
+     */
+    public void changeBranches(BranchStack next, boolean force, Duration wait) throws ErrnoException {
+        // close(2) does not wait for FUSE's release: a file closed just before the change may
+        // still count as open for a moment, so a busy answer is retried briefly, lock released.
+        long graceEnd = System.nanoTime() + RELEASE_GRACE.toNanos();
+        while (!tryChange(next, force, wait, System.nanoTime() > graceEnd)) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ErrnoException(Errno.EINTR, "interrupted; branches unchanged");
+            }
+        }
+    }
+
+    /** How long a branch change waits for the releases of files closed just before it. */
+    private static final Duration RELEASE_GRACE = Duration.ofSeconds(1);
+
+    /** One attempt: false if busy and {@code lastTry} is not set (nothing changed), else done or thrown. */
+    private boolean tryChange(BranchStack next, boolean force, Duration wait, boolean lastTry) throws ErrnoException {
+        try (PathLocks.Held held = stackLock.exclusive(wait)) {
+            OpenBranches.Generation now = branches.current();
+            OpenBranches.Generation gen = branches.prepare(next);
+            try {
+                if (!force) {
+                    BusyBranches.check(now, gen, files, dirs, lookup, hidden.count());
+                }
+            } catch (ErrnoException e) {
+                gen.discard();
+                if (e.errno() == Errno.EBUSY && !lastTry) {
+                    return false;
+                }
+                throw e;
+            }
+            branches.install(gen);
+            if (now.writableId() != gen.writableId()) {
+                int work;
+                try {
+                    work = prepareWorkDir();
+                } catch (ErrnoException e) {
+                    branches.install(now);
+                    gen.discard();
+                    throw new ErrnoException(e.errno(), "branch " + next.get(0).dir()
+                            + ": cannot prepare its work directory: " + e.getMessage());
+                }
+                Fs.close(workDir);
+                wire(work);
+            }
+            if (now.id(0) != gen.id(0)) {
+                inodes.root(Fs.stat(branches.root(0), "."));
+            }
+            branches.retire(now);
+            LOG.info("branches changed: {} -> {}", now.stack().spec(), next.spec());
+            return true;
+        }
     }
 
     public BranchStack stack() {
@@ -94,11 +189,18 @@ public final class UnionFs implements AutoCloseable {
 
     public Stat fgetattr(long handle) throws ErrnoException {
         OpenFile f = files.get(handle);
-        return withInode(f.branch(), Fs.fstat(f.fd()), () -> InodeOrigin.readFd(f.fd()));
+        Stat st = Fs.fstat(f.fd());
+        if (f.branch() < 0) { // its branch was deleted (forced): numbered as while it was there
+            return withNumber(st, inodes.byId(files.branchId(handle), st.ino()));
+        }
+        return withInode(f.branch(), st, () -> InodeOrigin.readFd(f.fd()));
     }
 
     private Stat withInode(int branch, Stat s, InodeTable.OriginReader origin) {
-        long ino = inodes.inode(branch, s.ino(), origin);
+        return withNumber(s, inodes.inode(branch, s.ino(), origin));
+    }
+
+    private static Stat withNumber(Stat s, long ino) {
         return new Stat(s.mode(), s.nlink(), s.uid(), s.gid(), ino, s.size(), s.blocks(), s.blksize(),
                 s.atimeSec(), s.atimeNsec(), s.mtimeSec(), s.mtimeNsec(), s.ctimeSec(), s.ctimeNsec(),
                 s.rdevMajor(), s.rdevMinor(), s.devMajor(), s.devMinor());
@@ -180,11 +282,21 @@ public final class UnionFs implements AutoCloseable {
     }
 
     public int write(long handle, Pointer buf, long size, long offset) throws ErrnoException {
-        return Fs.pwrite(files.get(handle).fd(), buf, size, offset);
+        return Fs.pwrite(writableFd(handle), buf, size, offset);
     }
 
     public void ftruncate(long handle, long size) throws ErrnoException {
-        Fs.ftruncate(files.get(handle).fd(), size);
+        Fs.ftruncate(writableFd(handle), size);
+    }
+
+    /** The descriptor of an open file to write through: EROFS once its branch was deleted or made read-only (forced). */
+    private int writableFd(long handle) throws ErrnoException {
+        OpenFile f = files.get(handle);
+        if (f.branch() < 0 || !branches.stack().get(f.branch()).mode().writable()) {
+            throw new ErrnoException(Errno.EROFS, "the branch of open file " + f.path()
+                    + (f.branch() < 0 ? " was deleted" : " is " + branches.stack().get(f.branch())));
+        }
+        return f.fd();
     }
 
     /** Syncs the file and, in the writable branch, its directory, so a copy-up survives a crash too. */
@@ -207,6 +319,15 @@ public final class UnionFs implements AutoCloseable {
                 Fs.close(dir);
             }
         }
+    }
+
+    /** Notes directory {@code path} open through the mount (it keeps its branches busy); returns its handle. */
+    public long opendir(UnionPath path) {
+        return dirs.add(path);
+    }
+
+    public void releasedir(long handle) {
+        dirs.release(handle);
     }
 
     public void release(long handle) throws ErrnoException {
@@ -252,7 +373,7 @@ public final class UnionFs implements AutoCloseable {
 
     private static void refuseReserved(String attr) throws ErrnoException {
         if (InodeOrigin.isReserved(attr)) {
-            throw new ErrnoException(dev.layerfs.sys.Errno.EPERM, "reserved extended attribute (layerfs bookkeeping): " + attr);
+            throw new ErrnoException(Errno.EPERM, "reserved extended attribute (layerfs bookkeeping): " + attr);
         }
     }
 

@@ -55,6 +55,7 @@ public final class RaftMetadataClient implements MetadataService, Closeable {
         this.self = RaftPeerId.valueOf(node.spec().self());
         this.client = RaftClient.newBuilder()
                 .setProperties(p)
+                .setParameters(node.transport().parameters())
                 .setRaftGroup(node.group())
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(80,
                         TimeDuration.valueOf(250, TimeUnit.MILLISECONDS)))

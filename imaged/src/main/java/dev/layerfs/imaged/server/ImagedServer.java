@@ -5,6 +5,7 @@ import dev.layerfs.imaged.blob.BlobStore;
 import dev.layerfs.imaged.blob.Uploads;
 import dev.layerfs.imaged.cluster.RaftMetadataClient;
 import dev.layerfs.imaged.cluster.RaftNode;
+import dev.layerfs.imaged.cluster.RaftTransport;
 import dev.layerfs.imaged.http.AccessHandler;
 import dev.layerfs.imaged.http.IndexGate;
 import dev.layerfs.imaged.http.HttpServer;
@@ -69,7 +70,8 @@ public final class ImagedServer implements AutoCloseable {
         if (abandoned > 0) {
             LOG.info("node {}: dropped {} upload sessions idle for more than {}", self, abandoned, ABANDONED_UPLOAD);
         }
-        raft = new RaftNode(config.cluster(), data.resolve("raft"), config.tuning(), opsConfig.join());
+        raft = new RaftNode(config.cluster(), data.resolve("raft"), config.tuning(), opsConfig.join(),
+                RaftTransport.of(security.raftTls()));
         raft.start();
         meta = new RaftMetadataClient(raft);
         replication = new BlobReplication(self, config.cluster().size(), config.effectiveReplicationFactor(),
@@ -84,7 +86,7 @@ public final class ImagedServer implements AutoCloseable {
         http.start();
         LOG.info("node {}: registry API on {}://{}:{}, data in {}, replication factor {}", self,
                 security.tls().isPresent() ? "https" : "http", config.listen().getHostString(), http.port(), data, replication.factor());
-        security.warnings(config.listen()).forEach(w -> LOG.warn("node {}: {}", self, w));
+        security.warnings(config.listen(), config.cluster().selfAddress()).forEach(w -> LOG.warn("node {}: {}", self, w));
         registration = new Thread(() -> {
             if (register()) {
                 reconcile();
