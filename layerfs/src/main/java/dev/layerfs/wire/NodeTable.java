@@ -156,6 +156,20 @@ final class NodeTable {
         return n == null || n.handles.isEmpty() ? Optional.empty() : Optional.of(n.handles.iterator().next());
     }
 
+    /** A name the kernel may have cached: {@code name} under node {@code parent}. */
+    record Name(long parent, String name) {
+    }
+
+    synchronized List<Name> names() {
+        List<Name> out = new ArrayList<>(byName.size());
+        byName.keySet().forEach(k -> out.add(new Name(k.parent(), k.name())));
+        return out;
+    }
+
+    synchronized List<Long> ids() {
+        return new ArrayList<>(byId.keySet());
+    }
+
     synchronized int size() {
         return byId.size();
     }

@@ -89,6 +89,7 @@ final class Protocol {
 
     /** Unsolicited message codes, sent in the error field of a reply with unique 0. */
     static final int NOTIFY_INVAL_INODE = 2;
+    static final int NOTIFY_INVAL_ENTRY = 3;
 
     // sizes
     static final int IN_HEADER = 40;

@@ -40,24 +40,33 @@ public final class WireMount {
     private static final int THREADS = Integer.getInteger("layerfs.wire.threads",
             Math.max(4, 2 * java.lang.Runtime.getRuntime().availableProcessors()));
 
-    private final int fd;
     private final Path mountPoint;
+    private final MountOptions options;
+    private final UnionFs union;
+    private final MountFlags flags;
     private final WireOps ops;
     private final boolean debug;
+    private volatile int fd = -1;
     private final AtomicBoolean initialized = new AtomicBoolean();
     private final AtomicBoolean stopped = new AtomicBoolean();
 
-    private WireMount(int fd, Path mountPoint, WireOps ops, boolean debug) {
-        this.fd = fd;
+    /** A mount of {@code union} on {@code mountPoint}, served once {@link #serve()} is called. */
+    public WireMount(Path mountPoint, MountOptions options, UnionFs union, boolean asRoot, boolean debug) {
         this.mountPoint = mountPoint;
-        this.ops = ops;
+        this.options = options;
+        this.union = union;
+        this.flags = MountFlags.of(options.passThrough(), asRoot);
+        this.ops = new WireOps(union, CachePolicy.of(options));
         this.debug = debug;
     }
 
-    /** Mounts {@code union} on {@code mountPoint} and serves it until it is unmounted (blocking). */
+    /** Shorthand: mounts and serves until unmounted (blocking), with no branch changes to relay. */
     public static void serve(Path mountPoint, MountOptions options, UnionFs union, boolean asRoot, boolean debug) {
-        MountFlags flags = MountFlags.of(options.passThrough(), asRoot);
-        int fd;
+        new WireMount(mountPoint, options, union, asRoot, debug).serve();
+    }
+
+    /** Mounts and serves until the file system is unmounted (blocking). */
+    public void serve() {
         try {
             fd = Fs.open(-100 /* AT_FDCWD */, "/dev/fuse", Fs.O_RDWR, 0);
         } catch (ErrnoException e) {
@@ -70,11 +79,10 @@ public final class WireMount {
                 throw new MountException("mount(2) of " + mountPoint + " failed: " + Errno.describe(e) + " (" + Errno.name(e) + ")");
             }
             LOG.info("mounted {} on {} (wire engine, {} threads, {})", options.branches().spec(), mountPoint, THREADS, data);
-            WireMount m = new WireMount(fd, mountPoint, new WireOps(union, CachePolicy.of(options)), debug);
-            Thread hook = new Thread(m::unmountIfMounted, "layerfs-unmount");
+            Thread hook = new Thread(this::unmountIfMounted, "layerfs-unmount");
             java.lang.Runtime.getRuntime().addShutdownHook(hook);
             try {
-                m.run();
+                run();
             } finally {
                 try {
                     java.lang.Runtime.getRuntime().removeShutdownHook(hook);
@@ -83,7 +91,43 @@ public final class WireMount {
                 }
             }
         } finally {
-            Fs.close(fd);
+            stopped.set(true);
+            int f = fd;
+            fd = -1;
+            Fs.close(f);
+        }
+    }
+
+    /**
+     * The branch stack changed under the mount: forget what this engine caches, and make the
+     * kernel drop the names, attributes, pages and listings it keeps here for a minute (names
+     * it knows to be absent it keeps for negative_timeout, as with jnr-fuse).
+     */
+    public void branchesChanged() {
+        ops.forgetCaches();
+        int f = fd;
+        if (!initialized.get() || stopped.get() || f < 0) {
+            return;
+        }
+        Pointer buf = Memory.allocateDirect(Runtime.getSystemRuntime(), Protocol.OUT_HEADER + 16 + 1024);
+        for (NodeTable.Name n : ops.names()) {
+            byte[] name = n.name().getBytes(Fs.NAMES);
+            if (name.length >= 1024) {
+                continue;
+            }
+            int len = Protocol.OUT_HEADER + 16 + name.length + 1;
+            buf.putInt(0, len);
+            buf.putInt(4, Protocol.NOTIFY_INVAL_ENTRY);
+            buf.putLong(8, 0);
+            buf.putLong(16, n.parent());
+            buf.putInt(24, name.length);
+            buf.putInt(28, 0);
+            buf.put(32, name, 0, name.length);
+            buf.putByte(32 + name.length, (byte) 0);
+            K.write(f, buf, len); // fails with ENOENT when the kernel no longer has it: nothing to drop
+        }
+        for (long node : ops.nodeIds()) {
+            notifyInode(buf, node, 0); // attributes and every cached page or listing
         }
     }
 
@@ -119,7 +163,7 @@ public final class WireMount {
         Pointer notifyBuf = Memory.allocateDirect(rt, 64);
         Request in = new Request(inBuf);
         Reply out = new Reply(outBuf, Protocol.OUT_HEADER + Protocol.MAX_WRITE);
-        WireOps.Notifier notifier = nodeid -> invalidate(notifyBuf, nodeid);
+        WireOps.Notifier notifier = nodeid -> notifyInode(notifyBuf, nodeid, -1);
         while (!stopped.get()) {
             long n = K.read(fd, inBuf, Protocol.REQUEST_BUFFER);
             if (n < 0) {
@@ -144,7 +188,9 @@ public final class WireMount {
             long started = debug ? System.nanoTime() : 0;
             WireOps.Outcome outcome;
             try {
-                outcome = ops.serve(in, out, notifier);
+                try (var held = union.hold()) { // a branch change waits for the requests in flight
+                    outcome = ops.serve(in, out, notifier);
+                }
             } catch (ErrnoException e) {
                 error = -e.errno();
                 outcome = WireOps.Outcome.REPLY;
@@ -186,14 +232,15 @@ public final class WireMount {
         }
     }
 
-    private void invalidate(Pointer buf, long nodeid) {
+    /** NOTIFY_INVAL_INODE: offset < 0 drops the attributes only, 0 also every cached page. */
+    private void notifyInode(Pointer buf, long nodeid, long offset) {
         buf.putInt(0, Protocol.OUT_HEADER + 24);
         buf.putInt(4, Protocol.NOTIFY_INVAL_INODE);
         buf.putLong(8, 0);
         buf.putLong(16, nodeid);
-        buf.putLong(24, -1); // offset < 0: attributes only, cached pages stay
+        buf.putLong(24, offset);
         buf.putLong(32, 0);
-        if (K.write(fd, buf, Protocol.OUT_HEADER + 24) < 0) {
+        if (K.write(fd, buf, Protocol.OUT_HEADER + 24) < 0 && LOG.isDebugEnabled()) {
             LOG.debug("invalidating node {}: {}", nodeid, Errno.describe(RUNTIME.getLastError()));
         }
     }

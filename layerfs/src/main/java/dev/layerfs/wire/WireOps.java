@@ -51,6 +51,19 @@ final class WireOps {
         this.probes = new XattrProbes(union);
     }
 
+    /** Forgets what this engine caches about files (xattr names): after a branch change. */
+    void forgetCaches() {
+        probes.forget();
+    }
+
+    List<NodeTable.Name> names() {
+        return nodes.names();
+    }
+
+    List<Long> nodeIds() {
+        return nodes.ids();
+    }
+
     /** Whether the kernel may keep pages, listings and symlink targets across opens. */
     boolean cachesLong() {
         return cache.keepPages();

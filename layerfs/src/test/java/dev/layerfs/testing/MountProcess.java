@@ -63,5 +63,6 @@ public final class MountProcess implements AutoCloseable {
         kill();
         LiveUnion.unmount(mountPoint);
         Files.deleteIfExists(RunFiles.pid(mountPoint));
+        Files.deleteIfExists(RunFiles.control(mountPoint)); // a killed daemon leaves its socket
     }
 }

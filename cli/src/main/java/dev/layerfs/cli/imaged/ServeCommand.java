@@ -23,9 +23,10 @@ import picocli.CommandLine.Option;
                 "Without --peers: a one-node cluster on 127.0.0.1:5000 (Raft on the next port).",
                 "With --peers: one node of a Raft group; every node answers every request.",
                 "Access: --token-file guards writes (and reads with --auth-pulls), --cluster-token-file guards "
-                        + "the node-to-node endpoints, --tls-cert/--tls-key serve HTTPS. Raft (gRPC) traffic has no "
-                        + "authentication: it binds to this node's --peers address only; keep that address on a "
-                        + "private network or firewall it to the other peers."})
+                        + "the node-to-node endpoints, --tls-cert/--tls-key serve HTTPS, --raft-tls-cert/--raft-tls-key/"
+                        + "--raft-tls-ca make Raft (gRPC) mutual TLS: only holders of a certificate from that CA can "
+                        + "speak Raft to this node. Without them Raft has no authentication: it binds to this node's "
+                        + "--peers address only; keep that on a private network or firewall it to the other peers."})
 public final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--id", paramLabel = "ID", description = "This node's id; must be one of --peers (default: local).")
@@ -83,10 +84,25 @@ public final class ServeCommand implements Callable<Integer> {
                     + "(default: trust --tls-cert itself, for a cluster sharing one certificate).")
     Path peerCaFile;
 
+    @Option(names = "--raft-tls-cert", paramLabel = "FILE",
+            description = "This node's certificate (PEM chain) for Raft mutual TLS, presented to peers and by this node's "
+                    + "Raft clients; its subjectAltName must match this node's host in --peers. Needs --raft-tls-key and "
+                    + "--raft-tls-ca, and the same on every node.")
+    Path raftTlsCert;
+
+    @Option(names = "--raft-tls-key", paramLabel = "FILE", description = "The private key of --raft-tls-cert (PEM, unencrypted PKCS#8).")
+    Path raftTlsKey;
+
+    @Option(names = "--raft-tls-ca", paramLabel = "FILE",
+            description = "The CA certificate(s) (PEM) every Raft peer's certificate must chain to; connections without "
+                    + "such a certificate are refused.")
+    Path raftTlsCa;
+
     @Override
     public Integer call() throws Exception {
+        ServerSecurity security = security(); // before config(), which creates the data directory
         ServerConfig config = config();
-        ImagedMain.runUntilShutdown(new ImagedServer(config, security(), ops.config()));
+        ImagedMain.runUntilShutdown(new ImagedServer(config, security, ops.config()));
         return 0;
     }
 
@@ -94,7 +110,9 @@ public final class ServeCommand implements Callable<Integer> {
     ServerSecurity security() {
         try {
             return ServerSecurity.fromFiles(Optional.ofNullable(tokenFile), authPulls, Optional.ofNullable(clusterTokenFile),
-                    Optional.ofNullable(tlsCert), Optional.ofNullable(tlsKey), Optional.ofNullable(peerCaFile));
+                    Optional.ofNullable(tlsCert), Optional.ofNullable(tlsKey), Optional.ofNullable(peerCaFile),
+                    new ServerSecurity.RaftFiles(Optional.ofNullable(raftTlsCert), Optional.ofNullable(raftTlsKey),
+                            Optional.ofNullable(raftTlsCa)));
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage(), e);
         }

@@ -75,10 +75,16 @@ public final class Pem {
      * that does not belong to the chain's first certificate.
      */
     public static KeyStore keyStore(Path certFile, Path keyFile, char[] password) {
-        List<X509Certificate> chain = certificates(certFile, "--tls-cert");
-        PrivateKey key = privateKey(keyFile, "--tls-key");
+        return keyStore(certFile, "--tls-cert", keyFile, "--tls-key", password);
+    }
+
+    /** As {@link #keyStore(Path, Path, char[])}, errors naming the given options. */
+    public static KeyStore keyStore(Path certFile, String certOption, Path keyFile, String keyOption, char[] password) {
+        List<X509Certificate> chain = certificates(certFile, certOption);
+        PrivateKey key = privateKey(keyFile, keyOption);
         if (!belongsTo(key, chain.get(0))) {
-            throw new IllegalArgumentException("--tls-key " + keyFile + " does not belong to the certificate in --tls-cert " + certFile);
+            throw new IllegalArgumentException(keyOption + " " + keyFile + " does not belong to the certificate in "
+                    + certOption + " " + certFile);
         }
         try {
             KeyStore ks = KeyStore.getInstance("PKCS12");

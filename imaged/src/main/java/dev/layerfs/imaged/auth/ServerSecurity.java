@@ -10,16 +10,16 @@ import java.util.Optional;
 
 /**
  * A node's access settings, checked and loaded before it starts: who may call what
- * ({@link AccessPolicy}), the TLS certificate and key of the HTTP API, and how it reaches its
- * peers ({@link PeerAccess}).
+ * ({@link AccessPolicy}), the TLS certificate and key of the HTTP API, how it reaches its
+ * peers ({@link PeerAccess}), and the mutual TLS of its Raft transport ({@link RaftTls}).
  */
-public record ServerSecurity(AccessPolicy policy, Optional<Tls> tls, PeerAccess peers) {
+public record ServerSecurity(AccessPolicy policy, Optional<Tls> tls, PeerAccess peers, Optional<RaftTls> raftTls) {
 
     /** The API's certificate chain and private key, PEM files. */
     public record Tls(Path cert, Path key) {
     }
 
-    public static final ServerSecurity NONE = new ServerSecurity(AccessPolicy.OPEN, Optional.empty(), PeerAccess.PLAIN);
+    public static final ServerSecurity NONE = new ServerSecurity(AccessPolicy.OPEN, Optional.empty(), PeerAccess.PLAIN, Optional.empty());
 
     /**
      * From the {@code imaged serve} options; every file is read and checked here, and every
@@ -29,6 +29,18 @@ public record ServerSecurity(AccessPolicy policy, Optional<Tls> tls, PeerAccess 
      */
     public static ServerSecurity fromFiles(Optional<Path> tokenFile, boolean authPulls, Optional<Path> clusterTokenFile,
                                            Optional<Path> tlsCert, Optional<Path> tlsKey, Optional<Path> peerCaFile) {
+        return fromFiles(tokenFile, authPulls, clusterTokenFile, tlsCert, tlsKey, peerCaFile, RaftFiles.NONE);
+    }
+
+    /** The PEM files of {@code --raft-tls-cert}, {@code --raft-tls-key} and {@code --raft-tls-ca}. */
+    public record RaftFiles(Optional<Path> cert, Optional<Path> key, Optional<Path> ca) {
+        public static final RaftFiles NONE = new RaftFiles(Optional.empty(), Optional.empty(), Optional.empty());
+    }
+
+    /** As above, with Raft mutual TLS when {@code raft} names the files (see {@link RaftTls#fromFiles}). */
+    public static ServerSecurity fromFiles(Optional<Path> tokenFile, boolean authPulls, Optional<Path> clusterTokenFile,
+                                           Optional<Path> tlsCert, Optional<Path> tlsKey, Optional<Path> peerCaFile,
+                                           RaftFiles raft) {
         Optional<TokenSet> clients = tokenFile.map(f -> TokenSet.load(f, "--token-file"));
         Optional<TokenSet> cluster = clusterTokenFile.map(f -> TokenSet.load(f, "--cluster-token-file"));
         AccessPolicy policy = new AccessPolicy(clients, authPulls, cluster);
@@ -43,10 +55,21 @@ public record ServerSecurity(AccessPolicy policy, Optional<Tls> tls, PeerAccess 
         PeerAccess peers = new PeerAccess(
                 tls.map(t -> Pem.trusting(List.of(peerCaFile.orElse(t.cert())), peerCaFile.isPresent() ? "--peer-ca-file" : "--tls-cert")),
                 cluster.map(TokenSet::first));
-        return new ServerSecurity(policy, tls, peers);
+        Optional<RaftTls> raftTls = RaftTls.fromFiles(raft.cert(), raft.key(), raft.ca());
+        return new ServerSecurity(policy, tls, peers, raftTls);
     }
 
     /** What an operator should know at start: every way this node is more open than it could be. */
+    public List<String> warnings(InetSocketAddress listen, InetSocketAddress raft) {
+        List<String> w = warnings(listen);
+        if (raftTls.isEmpty() && !isLoopback(raft.getHostString())) {
+            w.add("the Raft port " + raft.getHostString() + ":" + raft.getPort() + " accepts ANY client that reaches it "
+                    + "(it could vote, append or propose): give --raft-tls-cert, --raft-tls-key and --raft-tls-ca, "
+                    + "or firewall it to the other peers");
+        }
+        return w;
+    }
+
     public List<String> warnings(InetSocketAddress listen) {
         List<String> w = new ArrayList<>();
         boolean loopback = isLoopback(listen.getHostString());

@@ -40,6 +40,7 @@ public final class RaftNode implements Closeable {
     private final RaftGroup group;
     private final MetaStateMachine stateMachine = new MetaStateMachine();
     private final RaftServer server;
+    private final RaftTransport transport;
 
     public RaftNode(ClusterSpec spec, Path storageDir, RaftTuning tuning) throws IOException {
         this(spec, storageDir, tuning, false);
@@ -51,20 +52,28 @@ public final class RaftNode implements Closeable {
      * log or a snapshot. With existing storage it recovers as usual (its configuration is in its log).
      */
     public RaftNode(ClusterSpec spec, Path storageDir, RaftTuning tuning, boolean join) throws IOException {
+        this(spec, storageDir, tuning, join, RaftTransport.PLAINTEXT);
+    }
+
+    /** With {@code transport}: plaintext, or mutual TLS for every Raft connection in and out. */
+    public RaftNode(ClusterSpec spec, Path storageDir, RaftTuning tuning, boolean join, RaftTransport transport)
+            throws IOException {
         this.spec = spec;
+        this.transport = transport;
         this.group = groupOf(spec);
         Files.createDirectories(storageDir);
         RaftProperties props = serverProperties(spec.selfAddress(), storageDir, tuning);
         boolean existing = Files.isDirectory(storageDir.resolve(GROUP_ID.getUuid().toString()));
         RaftStorage.StartupOption option = existing ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT;
         boolean joining = join && !existing;
-        LOG.info("node {}: Raft storage {} ({}), peers {}{}", spec.self(), storageDir, option, spec.peers(),
-                joining ? ", joining: waiting for the leader to add this node" : "");
+        LOG.info("node {}: Raft storage {} ({}), peers {}, transport {}{}", spec.self(), storageDir, option, spec.peers(),
+                transport, joining ? ", joining: waiting for the leader to add this node" : "");
         this.server = RaftServer.newBuilder()
                 .setServerId(RaftPeerId.valueOf(spec.self()))
                 .setGroup(joining ? RaftGroup.valueOf(GROUP_ID) : group)
                 .setStateMachine(stateMachine)
                 .setProperties(props)
+                .setParameters(transport.parameters())
                 .setOption(option)
                 .build();
     }
@@ -76,6 +85,11 @@ public final class RaftNode implements Closeable {
 
     public ClusterSpec spec() {
         return spec;
+    }
+
+    /** How this node's Raft connections are carried; clients of the group use the same. */
+    public RaftTransport transport() {
+        return transport;
     }
 
     public RaftGroup group() {

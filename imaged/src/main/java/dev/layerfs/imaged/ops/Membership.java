@@ -3,6 +3,7 @@ package dev.layerfs.imaged.ops;
 import dev.layerfs.imaged.cluster.ClusterSpec;
 import dev.layerfs.imaged.cluster.MembershipClient;
 import dev.layerfs.imaged.cluster.RaftNode;
+import dev.layerfs.imaged.meta.Command;
 import dev.layerfs.imaged.meta.Command.MarkLeaving;
 import dev.layerfs.imaged.meta.Command.RemoveNode;
 import dev.layerfs.imaged.meta.MetadataService;
@@ -57,8 +58,13 @@ public final class Membership {
         Map<String, String> next = new TreeMap<>(members);
         next.put(id, raftAddress);
         LOG.info("adding node {} at {}: configuration {} -> {}", id, raftAddress, members.keySet(), next.keySet());
-        try (MembershipClient client = new MembershipClient(members)) {
+        meta.submit(new Command.AdmitNode(id));
+        try (MembershipClient client = new MembershipClient(members, raft.transport())) {
             client.setMembers(next);
+        } catch (MembershipClient.NewMemberUnreachableException e) {
+            LOG.warn("node {} at {} was not added: {}", id, raftAddress, e.getMessage());
+            throw new RegistryException(ErrorCode.UNAVAILABLE, ErrorCode.UNAVAILABLE.status(),
+                    "node " + id + " at " + raftAddress + " was not added, the configuration is unchanged: " + e.getMessage(), id);
         }
         LOG.info("node {} is a member", id);
         return next;
@@ -82,7 +88,7 @@ public final class Membership {
         Map<String, String> next = new TreeMap<>(members);
         next.remove(id);
         LOG.info("removing node {}: configuration {} -> {}", id, members.keySet(), next.keySet());
-        try (MembershipClient client = new MembershipClient(members)) {
+        try (MembershipClient client = new MembershipClient(members, raft.transport())) {
             client.setMembers(next);
         }
         meta.submit(new RemoveNode(id));

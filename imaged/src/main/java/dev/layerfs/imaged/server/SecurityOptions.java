@@ -8,11 +8,13 @@ import java.util.Optional;
 
 /**
  * The access options of {@link ImagedMain} ({@code --token-file F}, {@code --auth-pulls},
- * {@code --cluster-token-file F}, {@code --tls-cert F}, {@code --tls-key F}, {@code --peer-ca-file F}),
+ * {@code --cluster-token-file F}, {@code --tls-cert F}, {@code --tls-key F}, {@code --peer-ca-file F},
+ * {@code --raft-tls-cert F}, {@code --raft-tls-key F}, {@code --raft-tls-ca F}),
  * taken out of the argument list so the rest parses as before.
  */
 record SecurityOptions(Optional<Path> tokenFile, boolean authPulls, Optional<Path> clusterTokenFile,
-                       Optional<Path> tlsCert, Optional<Path> tlsKey, Optional<Path> peerCaFile, String[] rest) {
+                       Optional<Path> tlsCert, Optional<Path> tlsKey, Optional<Path> peerCaFile,
+                       ServerSecurity.RaftFiles raft, String[] rest) {
 
     static SecurityOptions extract(String[] args) {
         Path token = null;
@@ -20,6 +22,9 @@ record SecurityOptions(Optional<Path> tokenFile, boolean authPulls, Optional<Pat
         Path cert = null;
         Path key = null;
         Path peerCa = null;
+        Path raftCert = null;
+        Path raftKey = null;
+        Path raftCa = null;
         boolean authPulls = false;
         List<String> rest = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
@@ -28,7 +33,8 @@ record SecurityOptions(Optional<Path> tokenFile, boolean authPulls, Optional<Pat
                 authPulls = true;
                 continue;
             }
-            if (!List.of("--token-file", "--cluster-token-file", "--tls-cert", "--tls-key", "--peer-ca-file").contains(a)) {
+            if (!List.of("--token-file", "--cluster-token-file", "--tls-cert", "--tls-key", "--peer-ca-file",
+                    "--raft-tls-cert", "--raft-tls-key", "--raft-tls-ca").contains(a)) {
                 rest.add(a);
                 continue;
             }
@@ -41,14 +47,19 @@ record SecurityOptions(Optional<Path> tokenFile, boolean authPulls, Optional<Pat
                 case "--cluster-token-file" -> cluster = value;
                 case "--tls-cert" -> cert = value;
                 case "--tls-key" -> key = value;
+                case "--raft-tls-cert" -> raftCert = value;
+                case "--raft-tls-key" -> raftKey = value;
+                case "--raft-tls-ca" -> raftCa = value;
                 default -> peerCa = value;
             }
         }
         return new SecurityOptions(Optional.ofNullable(token), authPulls, Optional.ofNullable(cluster),
-                Optional.ofNullable(cert), Optional.ofNullable(key), Optional.ofNullable(peerCa), rest.toArray(new String[0]));
+                Optional.ofNullable(cert), Optional.ofNullable(key), Optional.ofNullable(peerCa),
+                new ServerSecurity.RaftFiles(Optional.ofNullable(raftCert), Optional.ofNullable(raftKey), Optional.ofNullable(raftCa)),
+                rest.toArray(new String[0]));
     }
 
     ServerSecurity load() {
-        return ServerSecurity.fromFiles(tokenFile, authPulls, clusterTokenFile, tlsCert, tlsKey, peerCaFile);
+        return ServerSecurity.fromFiles(tokenFile, authPulls, clusterTokenFile, tlsCert, tlsKey, peerCaFile, raft);
     }
 }
