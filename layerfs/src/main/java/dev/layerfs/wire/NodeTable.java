@@ -93,6 +93,12 @@ final class NodeTable {
         return n.id;
     }
 
+    /** The node of {@code name} under {@code parent}, or 0 if the kernel holds none. */
+    synchronized long find(long parent, String name) {
+        Node n = byName.get(new Key(parent, name));
+        return n == null ? 0 : n.id;
+    }
+
     /** The kernel dropped {@code count} lookups of {@code nodeid}. */
     synchronized void forget(long nodeid, long count) {
         Node n = byId.get(nodeid);

@@ -8,7 +8,6 @@ import dev.layerfs.union.UnionPath;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Open directories: each handle takes one merged listing of the union directory when it is read
@@ -26,16 +25,14 @@ final class OpenDirs {
 
     private final UnionFs union;
     private final ConcurrentHashMap<Long, Dir> dirs = new ConcurrentHashMap<>();
-    private final AtomicLong nextHandle = new AtomicLong(1);
 
     OpenDirs(UnionFs union) {
         this.union = union;
     }
 
-    long open() {
-        long h = nextHandle.getAndIncrement();
-        dirs.put(h, new Dir());
-        return h;
+    /** Directory {@code handle} (the union's, which keeps its branches busy while open) is open. */
+    void open(long handle) {
+        dirs.put(handle, new Dir());
     }
 
     /**

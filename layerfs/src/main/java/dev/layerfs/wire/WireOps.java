@@ -112,13 +112,7 @@ final class WireOps {
                 union.mkdir(p, in.int32(0), caller(in));
                 created(node, name, p, out);
             }
-            case Protocol.UNLINK -> {
-                String name = in.name(0);
-                UnionPath p = nodes.child(node, name);
-                union.unlink(p);
-                probes.forget(p.toString());
-                nodes.removed(node, name);
-            }
+            case Protocol.UNLINK -> unlink(node, in.name(0));
             case Protocol.RMDIR -> {
                 String name = in.name(0);
                 UnionPath p = nodes.child(node, name);
@@ -192,13 +186,16 @@ final class WireOps {
                 probes.forget();
             }
             case Protocol.OPENDIR -> {
-                nodes.path(node); // ENOENT for a directory removed meanwhile
-                long h = dirs.open();
+                long h = union.opendir(nodes.path(node)); // open directories pin their branches
+                dirs.open(h);
                 out.u64(h).u32(cache.keepPages() ? Protocol.FOPEN_CACHE_DIR | Protocol.FOPEN_KEEP_CACHE : 0).u32(0);
             }
             case Protocol.READDIR -> readdir(in, out, false);
             case Protocol.READDIRPLUS -> readdir(in, out, true);
-            case Protocol.RELEASEDIR -> dirs.release(in.int64(0));
+            case Protocol.RELEASEDIR -> {
+                dirs.release(in.int64(0));
+                union.releasedir(in.int64(0));
+            }
             case Protocol.INTERRUPT -> {
                 return Outcome.NO_REPLY; // every request here finishes promptly; nothing to cut short
             }
@@ -310,6 +307,28 @@ final class WireOps {
         }
         return (valid & set) != 0 ? nsec : UTIME_OMIT;
     }
+
+    /**
+     * Removes a name. A file still open under it is moved out of sight instead, as libfuse does
+     * ({@code .fuse_hidden...}): the union keeps it in the work directory until the last close,
+     * where it still answers through its node and keeps its branch busy.
+     */
+    private void unlink(long parent, String name) throws ErrnoException {
+        UnionPath p = nodes.child(parent, name);
+        long node = nodes.find(parent, name);
+        if (node != 0 && nodes.anyHandle(node).isPresent()) {
+            String hidden = String.format(".fuse_hidden%08x%08x", node & 0xffffffffL, hiddenCount.incrementAndGet() & 0xffffffffL);
+            union.rename(p, p.parent().child(hidden));
+            probes.forget();
+            nodes.renamed(parent, name, parent, hidden);
+            return;
+        }
+        union.unlink(p);
+        probes.forget(p.toString());
+        nodes.removed(parent, name);
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong hiddenCount = new java.util.concurrent.atomic.AtomicLong();
 
     private void rename(long fromParent, long toParent, Request in, int namesAt, int flags) throws ErrnoException {
         String fromName = in.name(namesAt);
