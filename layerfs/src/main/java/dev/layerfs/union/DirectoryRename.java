@@ -124,7 +124,9 @@ final class DirectoryRename {
             Fs.close(staged);
             removeQuietly(work, stage);
         }
-        DirTimes.changedIn(lookup, from.parent(), target);
+        // the old name left from whichever writable branches held it, and the directory may
+        // have just been copied to the target branch with its old times: the union's view moves
+        DirTimes.changedIn(lookup, from.parent(), DirTimes.ANY);
         DirTimes.changedIn(lookup, to.parent(), target);
         LOG.debug("renamed directory {} to {} by copying its tree up", from, to);
     }
