@@ -25,8 +25,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 /**
  * The daemon's end of the control socket: a Unix domain socket beside the mount's pid file,
  * readable and writable by the daemon's user only, whose peers must be that user or root
- * (checked with SO_PEERCRED). Requests are served one at a time on one thread, so two changes
- * never interleave. Answers: {@code ok} and the branches after the request, or {@code error},
+ * (checked with SO_PEERCRED). Requests are handled one at a time, so two changes never
+ * interleave; each connection is read on its own thread, so a client that never finishes its
+ * request blocks nobody. Answers: {@code ok} and the branches after the request, or {@code error},
  * the errno name and a message naming the branch.
  */
 public final class ControlServer implements AutoCloseable {
@@ -85,13 +86,25 @@ public final class ControlServer implements AutoCloseable {
 
     private void serve(Handler handler) {
         while (server.isOpen()) {
-            try (SocketChannel client = server.accept()) {
-                answer(client, handler);
+            SocketChannel client;
+            try {
+                client = server.accept();
             } catch (ClosedChannelException e) {
                 return;
-            } catch (IOException | RuntimeException e) {
-                LOG.warn("control request on {} failed: {}", socket, e.toString());
+            } catch (IOException e) {
+                LOG.warn("control socket {}: {}", socket, e.toString());
+                continue;
             }
+            // a client that never finishes its request holds only its own thread
+            Thread t = new Thread(() -> {
+                try (client) {
+                    answer(client, handler);
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("control request on {} failed: {}", socket, e.toString());
+                }
+            }, "layerfs-control-request");
+            t.setDaemon(true);
+            t.start();
         }
     }
 
@@ -111,7 +124,10 @@ public final class ControlServer implements AutoCloseable {
     private String handle(byte[] raw, Handler handler) {
         try {
             ControlRequest request = ControlRequest.decode(raw);
-            String branches = handler.handle(request);
+            String branches;
+            synchronized (this) { // one request at a time: a change reads the stack it replaces
+                branches = handler.handle(request);
+            }
             return "ok\n" + branches;
         } catch (BranchSpecException e) {
             LOG.info("branch change refused: {}", e.getMessage());

@@ -176,6 +176,27 @@ class LiveBranchChangesTest {
     }
 
     @Test
+    void aRemovedFileStillOpenKeepsTheWritableBranchFromChanging() throws Exception {
+        Path up = Tree.dir(tmp, "up");
+        Path base = Tree.dir(tmp, "base");
+        Path extra = Tree.dir(tmp, "extra");
+        Tree.write(base, "doomed", "still readable\n");
+        try (LiveUnion u = LiveUnion.mount(up + "=rw:" + base + "=ro", Tree.dir(tmp, "mnt"));
+             Holder reader = Holder.reader(u.resolve("doomed"))) {
+            Files.delete(u.resolve("doomed")); // open: kept in the writable branch's work directory
+            ControlException busy = assertThrows(ControlException.class, () -> change(u.path(), "mod:" + up + "=ro"));
+            assertTrue(busy.getMessage().contains("1 removed file still open in the work director")
+                    && busy.getMessage().contains(up.toString()), busy.getMessage());
+            // a branch above moves the writable one: busy too (removed files are known by its position)
+            busy = assertThrows(ControlException.class, () -> change(u.path(), "add:0:" + extra + "=ro"));
+            assertTrue(busy.getMessage().contains("1 removed file still open"), busy.getMessage());
+            assertEquals("still readable", reader.readLine());
+            assertEquals(up + "=rw:" + base + "=ro", branches(u.path()));
+            change(u.path(), "append:" + extra); // below it: nothing moves
+        }
+    }
+
+    @Test
     void aBranchWithADirectoryOpenIsBusyUntilItIsClosed() throws Exception {
         Path up = Tree.dir(tmp, "up");
         Path base = Tree.dir(tmp, "base");
@@ -241,6 +262,18 @@ class LiveBranchChangesTest {
             a.join();
             b.join();
             assertEquals(List.of(), List.copyOf(wrong).subList(0, Math.min(5, wrong.size())));
+        }
+    }
+
+    @Test
+    void aClientThatNeverFinishesItsRequestBlocksNoOtherClient() throws Exception {
+        Path up = Tree.dir(tmp, "up");
+        Path extra = Tree.dir(tmp, "extra");
+        try (LiveUnion u = LiveUnion.mount(up + "=rw", Tree.dir(tmp, "mnt"));
+             java.nio.channels.SocketChannel stuck = java.nio.channels.SocketChannel.open(
+                     java.net.UnixDomainSocketAddress.of(dev.layerfs.mount.RunFiles.control(u.path())))) {
+            stuck.write(java.nio.ByteBuffer.wrap("change\0wait\0append:".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            assertEquals(up + "=rw:" + extra + "=ro", change(u.path(), "append:" + extra).strip());
         }
     }
 

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -85,6 +86,17 @@ class MountOptionsTest {
         assertEquals("srv-ct-rootfs", RunFiles.escape(Path.of("/srv/ct/rootfs")));
         assertEquals("-", RunFiles.escape(Path.of("/")));
         assertEquals("a\\x20b", RunFiles.escape(Path.of("/a b")));
+    }
+
+    @Test
+    void theControlSocketFitsASocketAddressHoweverDeepTheMountpoint() {
+        assertEquals("srv-ct-rootfs.sock", RunFiles.control(Path.of("/srv/ct/rootfs")).getFileName().toString());
+        Path deep = Path.of("/srv/" + "very-long-directory-name/".repeat(6) + "rootfs");
+        Path deep2 = Path.of("/srv/" + "very-long-directory-name/".repeat(6) + "rootfs2");
+        Path socket = RunFiles.control(deep);
+        assertTrue(socket.toString().length() <= 107, socket.toString());
+        assertEquals(socket, RunFiles.control(deep), "the same mountpoint, the same socket");
+        assertNotEquals(socket, RunFiles.control(deep2));
     }
 
     @Test

@@ -102,6 +102,18 @@ class ContainerLeaseTest {
             return lxc("lxc-info", "-n", name, "-s").output().contains("RUNNING");
         }
 
+        /** lxc-start may return while the container is still STARTING. */
+        boolean runsSoon(String name) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (!running(name)) {
+                if (System.nanoTime() > deadline) {
+                    return false;
+                }
+                Thread.sleep(200);
+            }
+            return true;
+        }
+
         Path dir(String name) {
             return lxcpath.resolve(name);
         }
@@ -130,7 +142,7 @@ class ContainerLeaseTest {
         assertTrue((ranA.exit() == 0) != (ranB.exit() == 0), "exactly one start succeeds:\nA: " + ranA + "\nB: " + ranB);
         FakeHost winner = ranA.exit() == 0 ? a : b;
         FakeHost loser = winner == a ? b : a;
-        assertTrue(winner.running("c1"), "the winner's container runs");
+        assertTrue(winner.runsSoon("c1"), "the winner's container runs");
         assertTrue(!loser.running("c1"), "the loser's container does not");
         assertEquals(List.of(), MountTable.mountsAtOrUnder(loser.lxcpath()), "the loser mounted nothing");
         String winnerHolder = holder(winner);
@@ -157,7 +169,7 @@ class ContainerLeaseTest {
             assertTrue(System.nanoTime() < deadline, "the loser could not start c1 within 30 s of the lease's holder dying:\n" + takeover);
             Thread.sleep(500);
         }
-        assertTrue(loser.running("c1"));
+        assertTrue(loser.runsSoon("c1"));
         long loserToken = token(loser);
         assertTrue(loserToken > winnerToken, "the new grant's token is larger: " + loserToken + " > " + winnerToken);
 
@@ -207,6 +219,53 @@ class ContainerLeaseTest {
                 "-P", a.lxcpath().toString(), "--store", tmp.resolve("layers").toString()).ok();
         assertEquals("base motd\n", a.lxc("lxc-execute", "-n", "c3", "--", "/bin/cat", "/etc/motd").ok().output());
         assertTrue(!Files.exists(a.dir("c3").resolve("imaged.lease")));
+    }
+
+    @Test
+    void aHostWhoseLeaseWasTakenWhileItsRenewerStalledKillsItsContainer() throws Exception {
+        FakeHost a = host("host-a", 3);
+        a.create("c4");
+        a.lxc("lxc-start", "-n", "c4").ok();
+        assertTrue(a.runsSoon("c4"), () -> a.lxc("lxc-info", "-n", "c4").output() + readQuietly(a.dir("c4").resolve("imaged-lease.log"))
+                + readQuietly(a.dir("c4").resolve("layerfs.log")));
+        long renewer = Long.parseLong(Files.readString(a.dir("c4").resolve("imaged-lease.pid")).strip());
+
+        // The renewer stalls (a long GC pause, a frozen VM) past the TTL; another host takes the name.
+        assertEquals(0, Host.run("kill", "-STOP", Long.toString(renewer)).exit());
+        Host.Run taken;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        try {
+            while ((taken = a.imaged("lease", "acquire", "lxc:c4", "--ttl", "60s", "--holder", "elsewhere/other",
+                    "--server", node(1).toString())).exit() != 0) {
+                assertTrue(System.nanoTime() < deadline, "the stalled grant did not lapse: " + taken);
+                Thread.sleep(500);
+            }
+        } finally {
+            Host.run("kill", "-CONT", Long.toString(renewer));
+        }
+        // Its next renewal is refused: the renewer kills the container rather than run it beside another copy.
+        long stopBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (a.running("c4")) {
+            assertTrue(System.nanoTime() < stopBy, "the container still runs a minute after losing its lease");
+            Thread.sleep(500);
+        }
+        // The post-stop hook runs on after lxc-info says STOPPED: wait until it has ended the renewer.
+        while (ProcessHandle.of(renewer).isPresent() || Files.exists(a.dir("c4").resolve("imaged-lease.pid"))) {
+            assertTrue(System.nanoTime() < stopBy, "the renewer " + renewer + " outlived its container by a minute");
+            Thread.sleep(200);
+        }
+        Thread.sleep(1000); // the lease hook's last log line
+        String log = Files.readString(a.dir("c4").resolve("imaged-lease.log"));
+        assertTrue(log.contains("was lost") && log.contains("killing container c4 so that it runs on one host only"), log);
+        assertEquals(List.of(), MountTable.mountsAtOrUnder(a.lxcpath()), "the post-stop hook unmounted the union");
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return file + ": " + e;
+        }
     }
 
     private static <T> T awaitThen(CountDownLatch go, java.util.function.Supplier<T> action) {

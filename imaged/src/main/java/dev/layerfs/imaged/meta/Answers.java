@@ -41,7 +41,12 @@ public final class Answers {
      * What a garbage collection removed (or, for a dry run, would remove): manifests (with their
      * repository) and blobs, and the bytes the blobs take on each holder.
      */
-    public record GcResult(long at, long graceMillis, List<Item> manifests, List<Item> blobs, long blobBytes) {
+    public record GcResult(long at, long graceMillis, List<Item> manifests, List<Item> blobs, long blobBytes, long remaining) {
+
+        /** A whole plan, or what one collection removed in full. */
+        public GcResult(long at, long graceMillis, List<Item> manifests, List<Item> blobs, long blobBytes) {
+            this(at, graceMillis, manifests, blobs, blobBytes, 0);
+        }
 
         @JsonInclude(JsonInclude.Include.NON_NULL)
         public record Item(String repository, String digest, long size) {

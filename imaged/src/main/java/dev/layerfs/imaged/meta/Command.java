@@ -135,11 +135,19 @@ public sealed interface Command {
 
     /**
      * Collect garbage as of {@code now} (the proposer's clock, carried here so every replica
-     * decides alike): see {@link Metadata#gcPlan}. The outcome's detail is the GcResult.
+     * decides alike): see {@link Metadata#gcPlan}. The outcome's detail is the GcResult. With a
+     * {@code limit} above 0, removes at most that many records (manifests first) and reports how
+     * many planned ones remain for the next entry: a large collection is then several entries,
+     * none holding up the log for long nor answering with a huge reply.
      */
-    record CollectGarbage(long now, long graceMillis, boolean untagged) implements Command {
+    record CollectGarbage(long now, long graceMillis, boolean untagged, int limit) implements Command {
+        /** All of the plan in one entry. */
+        public CollectGarbage(long now, long graceMillis, boolean untagged) {
+            this(now, graceMillis, untagged, 0);
+        }
+
         public Outcome applyTo(Metadata m) {
-            return m.collectGarbage(now, graceMillis, untagged);
+            return m.collectGarbage(now, graceMillis, untagged, limit);
         }
     }
 

@@ -220,8 +220,11 @@ public final class Metadata {
      * planned manifests and blob records; each node then deletes the files the metadata no longer
      * knows (after the grace period, on its own clock), so disk space is freed everywhere.
      */
-    Outcome collectGarbage(long now, long graceMillis, boolean untagged) {
+    Outcome collectGarbage(long now, long graceMillis, boolean untagged, int limit) {
         GcResult plan = gcPlan(now, graceMillis, untagged);
+        if (limit > 0 && plan.manifests().size() + plan.blobs().size() > limit) {
+            plan = firstOf(plan, limit);
+        }
         for (GcResult.Item m : plan.manifests()) {
             Repository repo = repositories.get(m.repository());
             repo.manifests().remove(m.digest());
@@ -236,6 +239,20 @@ public final class Metadata {
         }
         repositories.entrySet().removeIf(e -> e.getValue().isEmpty());
         return Outcome.answer(Json.text(plan));
+    }
+
+    /**
+     * The first {@code limit} records of a plan, manifests first. Blobs come only once every planned
+     * manifest fits: a blob is in the plan because no kept manifest references it, but a planned
+     * manifest still standing might, and no manifest may be left naming a blob already gone.
+     */
+    private static GcResult firstOf(GcResult plan, int limit) {
+        List<GcResult.Item> manifests = plan.manifests().subList(0, Math.min(limit, plan.manifests().size()));
+        List<GcResult.Item> blobs = manifests.size() < plan.manifests().size() ? List.of()
+                : plan.blobs().subList(0, Math.min(limit - manifests.size(), plan.blobs().size()));
+        long bytes = blobs.stream().mapToLong(GcResult.Item::size).sum();
+        long remaining = plan.manifests().size() + plan.blobs().size() - manifests.size() - blobs.size();
+        return new GcResult(plan.at(), plan.graceMillis(), List.copyOf(manifests), List.copyOf(blobs), bytes, remaining);
     }
 
     Outcome acquireLease(String name, String holder, long ttlMillis, long now) {

@@ -11,6 +11,7 @@ import dev.layerfs.imaged.meta.Query.KnownBlobs;
 import dev.layerfs.imaged.meta.Query.PlanGarbage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -37,14 +38,26 @@ public final class GarbageCollector {
 
     private static final Logger LOG = LoggerFactory.getLogger(GarbageCollector.class);
     private static final int BATCH = 500;
+    /** The most records one collection entry removes: big collections take several entries. */
+    static final int ENTRY_LIMIT = 1000;
 
     private final String self;
     private final MetadataService meta;
     private final BlobStore store;
     private final long graceMillis;
     private final LongSupplier clock;
+    private final int entryLimit;
 
     public GarbageCollector(String self, MetadataService meta, BlobStore store, long graceMillis, LongSupplier clock) {
+        this(self, meta, store, graceMillis, clock, ENTRY_LIMIT);
+    }
+
+    /** {@code entryLimit}: the most records one Raft entry of a collection removes. */
+    public GarbageCollector(String self, MetadataService meta, BlobStore store, long graceMillis, LongSupplier clock, int entryLimit) {
+        if (entryLimit < 1) {
+            throw new IllegalArgumentException("a collection entry must remove at least 1 record, not " + entryLimit);
+        }
+        this.entryLimit = entryLimit;
         this.self = self;
         this.meta = meta;
         this.store = store;
@@ -63,11 +76,29 @@ public final class GarbageCollector {
         if (dryRun) {
             return meta.read(new PlanGarbage(now, g, untagged)).orElseThrow();
         }
-        Outcome outcome = meta.apply(new CollectGarbage(now, g, untagged));
-        outcome.orThrow();
-        GcResult result = Json.read(outcome.detail().getBytes(StandardCharsets.UTF_8), GcResult.class);
-        LOG.info("node {}: garbage collection removed {} manifests and {} blobs ({} bytes per holder)", self,
-                result.manifests().size(), result.blobs().size(), result.blobBytes());
+        // Several entries of at most entryLimit records each, all judged at the same time `now`:
+        // each is a complete, safe collection of part of the garbage.
+        List<GcResult.Item> manifests = new ArrayList<>();
+        List<GcResult.Item> blobs = new ArrayList<>();
+        long bytes = 0;
+        int entries = 0;
+        GcResult batch;
+        do {
+            Outcome outcome = meta.apply(new CollectGarbage(now, g, untagged, entryLimit));
+            outcome.orThrow();
+            batch = Json.read(outcome.detail().getBytes(StandardCharsets.UTF_8), GcResult.class);
+            entries++;
+            manifests.addAll(batch.manifests());
+            blobs.addAll(batch.blobs());
+            bytes += batch.blobBytes();
+            if (batch.remaining() > 0) {
+                LOG.info("node {}: garbage collection entry {} removed {} manifests and {} blobs; {} records to go", self,
+                        entries, batch.manifests().size(), batch.blobs().size(), batch.remaining());
+            }
+        } while (batch.remaining() > 0 && !(batch.manifests().isEmpty() && batch.blobs().isEmpty()));
+        GcResult result = new GcResult(now, g, manifests, blobs, bytes, batch.remaining());
+        LOG.info("node {}: garbage collection removed {} manifests and {} blobs ({} bytes per holder) in {} Raft entries", self,
+                result.manifests().size(), result.blobs().size(), result.blobBytes(), entries);
         return result;
     }
 

@@ -127,4 +127,30 @@ class GarbageCollectionTest {
         assertTrue(meta.manifest("app", sig).isPresent(), "the signature of the tagged manifest stays");
         assertTrue(meta.blob(STRAY).isPresent(), "and so does the blob it references");
     }
+
+    @Test
+    void aCollectionInEntriesOfAFewRecordsRemovesManifestsFirstAndEverythingOneEntryWould() {
+        history();
+        for (int i = 0; i < 5; i++) {
+            apply(new RecordBlob("app", "sha256:" + Integer.toString(i).repeat(64), 5, List.of("n1"), null, 0));
+        }
+        java.util.List<GcResult> batches = new java.util.ArrayList<>();
+        GcResult b;
+        do {
+            Outcome o = apply(new CollectGarbage(10 * HOUR, HOUR, true, 2));
+            assertTrue(o.succeeded());
+            b = Json.read(o.detail().getBytes(StandardCharsets.UTF_8), GcResult.class);
+            batches.add(b);
+            assertTrue(b.manifests().size() + b.blobs().size() <= 2, "at most the limit per entry: " + b);
+        } while (b.remaining() > 0);
+
+        assertEquals(List.of(M1), digests(batches.get(0).manifests()), "the untagged manifest goes first");
+        java.util.Set<String> removed = new java.util.TreeSet<>();
+        batches.forEach(r -> removed.addAll(digests(r.blobs())));
+        assertTrue(removed.contains(OLD_LAYER) && removed.contains(STRAY), removed.toString());
+        assertEquals(7, removed.size(), "the old layer, the stray blob and the five unreferenced ones: " + removed);
+        assertEquals(4, batches.size(), "8 records, 2 per entry");
+        assertTrue(meta.blob("app", LAYER).isPresent(), "what the tag references stays");
+        assertEquals(0, collect(10 * HOUR, true).blobs().size(), "nothing left to collect");
+    }
 }
