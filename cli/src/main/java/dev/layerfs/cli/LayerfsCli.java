@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class,
                 dev.layerfs.cli.layerfs.MountCommand.class,
                 dev.layerfs.cli.layerfs.UmountCommand.class,
+                dev.layerfs.cli.layerfs.BranchCommand.class,
                 dev.layerfs.cli.lxc.LxcConfigCommand.class,
         })
 public final class LayerfsCli {

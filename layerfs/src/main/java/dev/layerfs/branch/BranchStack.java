@@ -13,8 +13,10 @@ import java.util.Optional;
 /**
  * The ordered branches of a union, top first, parsed from AUFS syntax
  * ({@code /upper=rw:/base=ro:/more=rr}). A branch without {@code =MODE} is {@code ro}, except the
- * first, which is {@code rw}. Only the top branch may be writable: copy-up always targets it, and
- * a union without one is a legitimate read-only union.
+ * first, which is {@code rw}. Any branch may be {@code rw}, as in AUFS: with several, the
+ * union's create and copy-up policies choose among them; a writable branch below a read-only one
+ * is written only where the branches above do not hide it. A union without a writable branch is
+ * a legitimate read-only union.
  */
 public record BranchStack(List<Branch> branches) {
 
@@ -54,9 +56,6 @@ public record BranchStack(List<Branch> branches) {
                     throw new BranchSpecException("missing branch directory in '" + item + "'");
                 }
             }
-            if (mode.writable() && i > 0) {
-                throw new BranchSpecException("branch " + item + ": only the first branch may be rw");
-            }
             Path path = cwd.resolve(dir).normalize();
             if (!Files.isDirectory(path)) {
                 throw new BranchSpecException("branch " + dir + ": " + (Files.exists(path, LinkOption.NOFOLLOW_LINKS)
@@ -86,9 +85,15 @@ public record BranchStack(List<Branch> branches) {
         return branches.get(index);
     }
 
-    /** The branch writes go to, if the union is writable at all. */
+    /** The topmost writable branch, if the union is writable at all. */
     public Optional<Branch> writable() {
-        return branches.get(0).mode().writable() ? Optional.of(branches.get(0)) : Optional.empty();
+        return branches.stream().filter(b -> b.mode().writable()).findFirst();
+    }
+
+    /** The indexes of the writable branches, top first. */
+    public List<Integer> writableIndexes() {
+        return java.util.stream.IntStream.range(0, branches.size())
+                .filter(i -> branches.get(i).mode().writable()).boxed().toList();
     }
 
     /** The stack in AUFS syntax, every mode spelled out. */

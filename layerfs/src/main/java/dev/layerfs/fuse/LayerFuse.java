@@ -27,8 +27,9 @@ import java.nio.file.Path;
 /**
  * The jnr-fuse switchboard: each callback translates its arguments, calls {@link UnionFs} and
  * turns the outcome into libfuse's convention (0 or a byte count, or a negative errno from
- * {@link Errors}). No union logic lives here. Callbacks not overridden (flush, access, lock,
- * opendir) answer ENOSYS, which tells the kernel to stop asking: one round trip saved per close.
+ * {@link Errors}). No union logic lives here. Callbacks not overridden (flush, access, lock)
+ * answer ENOSYS, which tells the kernel to stop asking: one round trip saved per close. Every
+ * callback runs with the branch stack held still, so a live branch change waits for it.
  */
 public final class LayerFuse extends FuseStubFS {
 
@@ -55,12 +56,18 @@ public final class LayerFuse extends FuseStubFS {
         }
     }
 
-    private static int call(String op, String path, Op body) {
-        try {
+    /** Runs one operation with the branch stack held still (see {@link UnionFs#hold}). */
+    private int call(String op, String path, Op body) {
+        try (var held = union.hold()) {
             return body.run();
         } catch (Exception e) {
             return Errors.errno(op, path, e);
         }
+    }
+
+    /** Forgets what this layer caches about the union's files: called after a branch change. */
+    public void branchesChanged() {
+        probes.forget();
     }
 
     private Caller caller() {
@@ -211,6 +218,23 @@ public final class LayerFuse extends FuseStubFS {
         return call("rename", from + " -> " + to, () -> {
             union.rename(p(from), p(to));
             probes.forget(); // a renamed directory moves a whole subtree of cached paths
+            return 0;
+        });
+    }
+
+    /** Open directories pin their branches: a branch change that would remove one answers EBUSY. */
+    @Override
+    public int opendir(String path, FuseFileInfo fi) {
+        return call("opendir", path, () -> {
+            fi.fh.set(union.opendir(p(path)));
+            return 0;
+        });
+    }
+
+    @Override
+    public int releasedir(String path, FuseFileInfo fi) {
+        return call("releasedir", path, () -> {
+            union.releasedir(fi.fh.get());
             return 0;
         });
     }

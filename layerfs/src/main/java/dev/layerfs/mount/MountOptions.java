@@ -1,6 +1,7 @@
 package dev.layerfs.mount;
 
 import dev.layerfs.branch.BranchStack;
+import dev.layerfs.policy.WritePolicies;
 import dev.layerfs.union.StatfsMode;
 
 import java.nio.file.Path;
@@ -19,9 +20,15 @@ import java.util.List;
  * No {@code hard_remove}: libfuse 2 then cannot answer fstat on an open file removed by name
  * (the kernel asks by inode, without the handle); layerfs keeps such a file in its work
  * directory instead (see {@code dev.layerfs.union.HiddenFiles}).
+ *
+ * <p>{@code create=} and {@code cpup=} choose among several writable branches (AUFS policies,
+ * {@link WritePolicies}); they are kept as their canonical option values.
  */
 public record MountOptions(BranchStack branches, double entryTimeout, double attrTimeout,
-                           double negativeTimeout, StatfsMode statfs, List<String> passThrough) {
+                           double negativeTimeout, StatfsMode statfs, String create, String cpup,
+                           List<String> passThrough) {
+
+    public static final String DEFAULT_POLICY = "tdp";
 
     public static final double DEFAULT_ENTRY_TIMEOUT = 60;
     public static final double DEFAULT_ATTR_TIMEOUT = 1;
@@ -40,6 +47,8 @@ public record MountOptions(BranchStack branches, double entryTimeout, double att
         Double negative = null;
         boolean reval = false;
         StatfsMode statfs = StatfsMode.TOP;
+        String create = DEFAULT_POLICY;
+        String cpup = DEFAULT_POLICY;
         List<String> rest = new ArrayList<>();
         for (String list : FstabOptions.normalize(optionLists)) {
             for (String opt : list.split(",")) {
@@ -67,6 +76,8 @@ public record MountOptions(BranchStack branches, double entryTimeout, double att
                             throw new MountException(e.getMessage());
                         }
                     }
+                    case "create" -> create = policy(() -> WritePolicies.parseCreate(value).spec());
+                    case "cpup" -> cpup = policy(() -> WritePolicies.parseCopyUp(value).spec());
                     default -> rest.add(opt);
                 }
             }
@@ -77,7 +88,20 @@ public record MountOptions(BranchStack branches, double entryTimeout, double att
         double names = reval ? REVAL_TIMEOUT : DEFAULT_ENTRY_TIMEOUT;
         return new MountOptions(BranchStack.parse(dirs, cwd), entry != null ? entry : names,
                 attr != null ? attr : reval ? REVAL_TIMEOUT : DEFAULT_ATTR_TIMEOUT,
-                negative != null ? negative : names, statfs, rest);
+                negative != null ? negative : names, statfs, create, cpup, rest);
+    }
+
+    private static String policy(java.util.function.Supplier<String> parse) {
+        try {
+            return parse.get();
+        } catch (IllegalArgumentException e) {
+            throw new MountException(e.getMessage());
+        }
+    }
+
+    /** Fresh policy objects for one mount (round robin keeps its turn in them). */
+    public WritePolicies policies() {
+        return new WritePolicies(WritePolicies.parseCreate(create), WritePolicies.parseCopyUp(cpup));
     }
 
     /**
@@ -116,6 +140,12 @@ public record MountOptions(BranchStack branches, double entryTimeout, double att
             // only when asked: Unmounter finds the daemon by its arguments, which the JDK hides
             // once a command line passes 4 KiB (a test class path comes close)
             all.add("statfs=" + statfs.optionValue());
+        }
+        if (!create.equals(DEFAULT_POLICY)) {
+            all.add("create=" + create);
+        }
+        if (!cpup.equals(DEFAULT_POLICY)) {
+            all.add("cpup=" + cpup);
         }
         all.addAll(passThrough);
         return String.join(",", all);

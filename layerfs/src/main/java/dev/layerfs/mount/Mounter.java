@@ -1,5 +1,7 @@
 package dev.layerfs.mount;
 
+import dev.layerfs.control.ControlServer;
+import dev.layerfs.control.LiveBranches;
 import dev.layerfs.fuse.LayerFuse;
 import dev.layerfs.sys.ErrnoException;
 import dev.layerfs.sys.Fs;
@@ -29,30 +31,47 @@ public final class Mounter {
         Path real = MountCheck.check(mountPoint, options);
         UnionFs union;
         try {
-            union = new UnionFs(options.branches());
+            union = new UnionFs(options.branches(), options.policies());
             union.statfsMode(options.statfs());
         } catch (ErrnoException e) {
             throw new MountException("cannot open branches " + options.branches().spec() + ": " + e.getMessage(), e);
         }
         Path pidFile = RunFiles.pid(real);
+        LayerFuse fuse = new LayerFuse(union);
+        ControlServer control = null;
         try {
+            control = startControl(real, new LiveBranches(union, fuse, real));
             Fs.umask(0); // modes arrive from the kernel with the caller's umask applied already
             writePid(pidFile);
             List<String> args = options.fuseArgs(runningAsRoot());
             LOG.info("mounting {} on {} ({})", options.branches().spec(), real, String.join(" ", args));
             try {
-                new LayerFuse(union).serve(real, debug, args.toArray(String[]::new));
+                fuse.serve(real, debug, args.toArray(String[]::new));
             } catch (ru.serce.jnrfuse.FuseException e) {
                 throw new MountException("libfuse could not mount " + real, e);
             }
             LOG.info("unmounted {}", real);
         } finally {
+            if (control != null) {
+                control.close();
+            }
             union.close();
             try {
                 Files.deleteIfExists(pidFile);
             } catch (IOException e) {
                 LOG.warn("could not remove {}: {}", pidFile, e.toString());
             }
+        }
+    }
+
+    /** The control socket for live branch changes; without it the union still serves, its branches fixed. */
+    private static ControlServer startControl(Path mountPoint, ControlServer.Handler handler) {
+        Path socket = RunFiles.control(mountPoint);
+        try {
+            return ControlServer.start(socket, handler);
+        } catch (IOException e) {
+            LOG.warn("no live branch changes for {}: {}", mountPoint, e.getMessage());
+            return null;
         }
     }
 

@@ -3,8 +3,8 @@ package dev.layerfs.mount;
 import java.nio.file.Path;
 
 /**
- * Where a background mount keeps its log and pid file: {@code /run/layerfs/<escaped>.log} and
- * {@code .pid} for root ({@code $XDG_RUNTIME_DIR/layerfs}, else {@code /tmp/layerfs-<user>},
+ * Where a mount keeps its log, pid file and control socket: {@code /run/layerfs/<escaped>.log},
+ * {@code .pid} and {@code .sock} for root ({@code $XDG_RUNTIME_DIR/layerfs}, else {@code /tmp/layerfs-<user>},
  * otherwise), the mount point escaped as systemd does it ({@code /srv/ct/rootfs} becomes
  * {@code srv-ct-rootfs}).
  */
@@ -46,4 +46,23 @@ public final class RunFiles {
     public static Path pid(Path mountPoint) {
         return dir().resolve(escape(mountPoint) + ".pid");
     }
+
+    /** The daemon's control socket, through which branches change on the mounted union. */
+    public static Path control(Path mountPoint) {
+        Path full = dir().resolve(escape(mountPoint) + ".sock");
+        if (full.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= MAX_SOCKET_PATH) {
+            return full;
+        }
+        // sockaddr_un holds 108 bytes: a deep mount point gets a name from a digest of its path
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(mountPoint.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return dir().resolve("mount-" + java.util.HexFormat.of().formatHex(d, 0, 12) + ".sock");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The longest path a Unix domain socket address holds (sun_path, 108 bytes with its NUL). */
+    private static final int MAX_SOCKET_PATH = 107;
 }

@@ -11,11 +11,13 @@ import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Brings an entry of a lower branch up into the writable branch before it changes: data, mode,
+ * Brings an entry of a read-only branch up into a writable branch before it changes: data, mode,
  * owner, timestamps and extended attributes, parent directories first, each with its own
- * metadata. A copy is assembled under a temporary name in the work directory
- * ({@value Names#WORK_DIR}) and renamed into place under the path's lock, so nobody ever sees a
- * half-copied file and two racing writers copy once.
+ * metadata. An entry already in a writable branch is changed where it is. Which writable branch
+ * a copy goes to is the {@code cpup=} policy's choice ({@link Placement}). A copy is assembled
+ * under a temporary name in the target branch's work directory ({@value Names#WORK_DIR}) and
+ * renamed into place under the path's lock, so nobody ever sees a half-copied file and two
+ * racing writers copy once.
  *
  * <p>Durability: a copied regular file's data is fsynced before the rename, so after a crash a
  * name shows either the complete copy or the lower original, never a short file. The rename
@@ -31,29 +33,69 @@ public final class CopyUp {
     private final OpenBranches branches;
     private final InodeTable inodes;
     private final PathLocks locks;
-    private final int work;
+    private final WorkDirs work;
+    private final Placement placement;
     private final AtomicLong tempCounter = new AtomicLong();
 
-    public CopyUp(Lookup lookup, InodeTable inodes, PathLocks locks, int workDir) {
+    CopyUp(Lookup lookup, InodeTable inodes, PathLocks locks, WorkDirs work, Placement placement) {
         this.lookup = lookup;
         this.branches = lookup.branches();
         this.inodes = inodes;
         this.locks = locks;
-        this.work = workDir;
+        this.work = work;
+        this.placement = placement;
     }
 
-    /** A fresh name in the work directory, for assembling an entry before it appears. */
+    /** A writable branch and a path-only descriptor on a directory in it; closing closes the descriptor. */
+    public record Target(int branch, int dir) implements AutoCloseable {
+        @Override
+        public void close() {
+            Fs.close(dir);
+        }
+    }
+
+    /** A fresh name in a work directory, for assembling an entry before it appears. */
     public String tempName() {
         return "tmp." + ProcessHandle.current().pid() + "." + tempCounter.incrementAndGet();
     }
 
-    public int workDir() {
-        return work;
+    /** The work directory of writable branch {@code branch}. */
+    int workDir(int branch) {
+        return work.of(branch);
     }
 
-    /** A path-only descriptor on directory {@code dir} in the writable branch if it is there, else -1. Copies nothing. */
-    public int existingUpperDir(UnionPath dir) throws ErrnoException {
-        int cur = Fs.open(branches.upperRoot(), ".", Fs.O_PATH | Fs.O_DIRECTORY, 0);
+    OpenBranches branches() {
+        return branches;
+    }
+
+    /** Whether branches {@code a} and {@code b} are on one file system, so a file can move or link between them. */
+    boolean sameFileSystem(int a, int b) throws ErrnoException {
+        Stat sa = Fs.fstat(branches.root(a));
+        Stat sb = Fs.fstat(branches.root(b));
+        return sa.devMajor() == sb.devMajor() && sa.devMinor() == sb.devMinor();
+    }
+
+    /**
+     * Before file {@code name} (status {@code st}) of writable {@code branch} gets a name in
+     * writable branch {@code to} by rename or link: records its union number on it, so the
+     * names in both branches show that one number. Symlinks carry none.
+     */
+    void numberMovesWith(int branch, int dirFd, String name, Stat st, int to) throws ErrnoException {
+        OptionalLong number = st.isSymlink() ? OptionalLong.empty()
+                : OptionalLong.of(inodes.inode(branch, st.ino(), () -> InodeOrigin.read(dirFd, name)));
+        if (number.isPresent()) {
+            InodeOrigin.record(dirFd, name, number.getAsLong());
+        }
+        inodes.copiedUp(to, st.ino(), number);
+    }
+
+    Placement placement() {
+        return placement;
+    }
+
+    /** A path-only descriptor on directory {@code dir} in {@code branch} if it is there, else -1. Copies nothing. */
+    public int existingDir(int branch, UnionPath dir) throws ErrnoException {
+        int cur = Fs.open(branches.root(branch), ".", Fs.O_PATH | Fs.O_DIRECTORY, 0);
         for (String name : dir.components()) {
             int fd = Fs.openDirectory(cur, name);
             Fs.close(cur);
@@ -65,16 +107,20 @@ public final class CopyUp {
         return cur;
     }
 
-    /** A path-only descriptor on directory {@code dir} in the writable branch, copied up first if needed. The caller closes it. */
-    public int upperDir(UnionPath dir) throws ErrnoException {
-        int cur = Fs.open(branches.upperRoot(), ".", Fs.O_PATH | Fs.O_DIRECTORY, 0);
+    /**
+     * A path-only descriptor on directory {@code dir} in writable branch {@code branch}, its
+     * missing directories first copied there (each with the metadata of the one that shows).
+     * The caller closes it.
+     */
+    public int dirIn(int branch, UnionPath dir) throws ErrnoException {
+        int cur = Fs.open(branches.root(branch), ".", Fs.O_PATH | Fs.O_DIRECTORY, 0);
         try {
             UnionPath prefix = UnionPath.ROOT;
             for (String name : dir.components()) {
                 prefix = prefix.child(name);
                 int fd = Fs.openDirectory(cur, name);
                 if (fd < 0) {
-                    copyUpDirectory(prefix, cur);
+                    copyUpDirectory(prefix, branch, cur);
                     fd = Fs.openDirectory(cur, name);
                     if (fd < 0) {
                         throw new ErrnoException(Errno.ENOENT, "directory vanished during copy-up: " + prefix);
@@ -91,42 +137,67 @@ public final class CopyUp {
     }
 
     /**
-     * Makes sure {@code path} exists in the writable branch, copying it up if it lives only
-     * below. Returns a descriptor on its parent directory there; the caller closes it.
+     * Makes sure {@code path} is in a writable branch: where it is if it is in one already,
+     * else copied up to the branch the copy-up policy chooses. Returns that branch and a
+     * descriptor on the parent directory there.
      */
-    public int upperEntry(UnionPath path) throws ErrnoException {
-        return upperEntry(path, Long.MAX_VALUE);
+    public Target writable(UnionPath path) throws ErrnoException {
+        return writable(path, Long.MAX_VALUE);
     }
 
     /**
-     * As {@link #upperEntry(UnionPath)}, copying at most {@code keepBytes} of a regular file's
+     * As {@link #writable(UnionPath)}, copying at most {@code keepBytes} of a regular file's
      * data: the caller is about to truncate it to that size (0 for an open with O_TRUNC), so
      * the rest would be copied only to be thrown away.
      */
-    public int upperEntry(UnionPath path, long keepBytes) throws ErrnoException {
+    public Target writable(UnionPath path, long keepBytes) throws ErrnoException {
         if (path.isRoot()) {
-            return Fs.open(branches.upperRoot(), ".", Fs.O_PATH | Fs.O_DIRECTORY, 0);
+            int top = branches.topWritable();
+            return new Target(top, Fs.open(branches.root(top), ".", Fs.O_PATH | Fs.O_DIRECTORY, 0));
         }
-        int parent = upperDir(path.parent());
+        if (placement.onlyTop()) {
+            return entryIn(0, path, keepBytes);
+        }
+        int branch;
+        try (DirView view = lookup.openDir(path.parent())) {
+            Entry e = lookup.entry(view, path);
+            branch = branches.writable(e.branch()) ? e.branch()
+                    : placement.forCopyUp(view, path, e.branch(), Integer.MAX_VALUE);
+        }
+        return entryIn(branch, path, keepBytes);
+    }
+
+    /**
+     * Makes sure the entry at {@code path} is in writable branch {@code branch}, copying the
+     * one that shows there if it is not. Returns a descriptor on its parent directory there.
+     */
+    public Target entryIn(int branch, UnionPath path, long keepBytes) throws ErrnoException {
+        int parent = dirIn(branch, path.parent());
         try {
             if (!Fs.exists(parent, path.name())) {
                 try (PathLocks.Held held = locks.lock(path)) {
                     if (!Fs.exists(parent, path.name())) {
                         try (DirView view = lookup.openDir(path.parent())) {
                             Entry e = lookup.entry(view, path);
-                            copy(view.fd(e.level()), e, parent, path.name(), path, keepBytes);
+                            if (e.branch() < branch && branches.writable(e.branch())) {
+                                // copied up above meanwhile (a racing writer's policy chose another branch): use that copy
+                                Fs.close(parent);
+                                parent = -1;
+                                return new Target(e.branch(), Fs.open(view.fd(e.level()), ".", Fs.O_PATH | Fs.O_DIRECTORY, 0));
+                            }
+                            copy(view.fd(e.level()), e, branch, parent, path.name(), path, keepBytes);
                         }
                     }
                 }
             }
-            return parent;
+            return new Target(branch, parent);
         } catch (ErrnoException | RuntimeException e) {
             Fs.close(parent);
             throw e;
         }
     }
 
-    private void copyUpDirectory(UnionPath dir, int upperParent) throws ErrnoException {
+    private void copyUpDirectory(UnionPath dir, int branch, int upperParent) throws ErrnoException {
         try (PathLocks.Held held = locks.lock(dir)) {
             if (Fs.exists(upperParent, dir.name())) {
                 return; // copied by someone else meanwhile, or a non-directory: the caller's reopen decides
@@ -136,15 +207,16 @@ public final class CopyUp {
                 if (!e.stat().isDirectory()) {
                     throw new ErrnoException(Errno.ENOTDIR, "not a directory: " + dir);
                 }
-                copy(view.fd(e.level()), e, upperParent, dir.name(), dir, 0);
+                copy(view.fd(e.level()), e, branch, upperParent, dir.name(), dir, 0);
             }
         }
     }
 
-    /** Copies one entry (not a directory's content) from {@code srcParent} to {@code upperParent}. */
-    void copy(int srcParent, Entry e, int upperParent, String name, UnionPath path, long keepBytes)
+    /** Copies one entry (not a directory's content) from {@code srcParent} to {@code upperParent} of writable {@code branch}. */
+    void copy(int srcParent, Entry e, int branch, int upperParent, String name, UnionPath path, long keepBytes)
             throws ErrnoException {
-        String tmp = assemble(srcParent, e, name, path, keepBytes);
+        int work = this.work.of(branch);
+        String tmp = assemble(srcParent, e, branch, name, path, keepBytes);
         try {
             Stat parentBefore = Fs.fstat(upperParent);
             Fs.rename(work, tmp, upperParent, name);
@@ -153,32 +225,34 @@ public final class CopyUp {
                     parentBefore.mtimeSec(), parentBefore.mtimeNsec()});
         } catch (ErrnoException ex) {
             LOG.warn("copy-up of {} from {} failed: {}", path, branches.stack().get(e.branch()).dir(), ex.toString());
-            removeQuietly(tmp, e.stat().isDirectory());
+            removeQuietly(work, tmp, e.stat().isDirectory());
             throw ex;
         }
-        inodes.copiedUp(Fs.stat(upperParent, name).ino(), numberFor(srcParent, e, name));
-        LOG.debug("copied up {} from branch {}", path, branches.stack().get(e.branch()).dir());
+        inodes.copiedUp(branch, Fs.stat(upperParent, name).ino(), numberFor(srcParent, e, name));
+        LOG.debug("copied up {} from branch {} to {}", path, branches.stack().get(e.branch()).dir(),
+                branches.stack().get(branch).dir());
     }
 
     /**
      * Copies one entry (not a directory's content) from {@code srcParent} into the work
      * directory, with all its metadata, and returns its name there.
      */
-    String assemble(int srcParent, Entry e, String name, UnionPath path, long keepBytes) throws ErrnoException {
+    String assemble(int srcParent, Entry e, int branch, String name, UnionPath path, long keepBytes) throws ErrnoException {
+        int work = this.work.of(branch);
         Stat st = e.stat();
         String tmp = tempName();
         boolean created = false;
         try {
             switch (st.type()) {
                 case Stat.S_IFDIR -> Fs.mkdir(work, tmp, 0700);
-                case Stat.S_IFREG -> copyData(srcParent, name, tmp, keepBytes);
+                case Stat.S_IFREG -> copyData(srcParent, name, work, tmp, keepBytes);
                 case Stat.S_IFLNK -> Fs.symlink(new String(Fs.readlink(srcParent, name), Fs.NAMES), work, tmp);
                 default -> Fs.mknod(work, tmp, st.mode(), st.rdev());
             }
             created = true;
             Fs.chown(work, tmp, st.uid(), st.gid());
             if (!st.isSymlink()) {
-                copyXattrs(srcParent, name, tmp, path);
+                copyXattrs(srcParent, name, work, tmp, path);
                 OptionalLong number = numberFor(srcParent, e, name);
                 if (number.isPresent()) {
                     InodeOrigin.record(work, tmp, number.getAsLong());
@@ -193,7 +267,7 @@ public final class CopyUp {
             throw ex;
         } finally {
             if (created) {
-                removeQuietly(tmp, st.isDirectory());
+                removeQuietly(work, tmp, st.isDirectory());
             }
         }
     }
@@ -204,7 +278,7 @@ public final class CopyUp {
                 () -> e.stat().isSymlink() ? OptionalLong.empty() : InodeOrigin.read(srcParent, name));
     }
 
-    private void copyData(int srcParent, String name, String tmp, long keepBytes) throws ErrnoException {
+    private static void copyData(int srcParent, String name, int work, String tmp, long keepBytes) throws ErrnoException {
         int in = Fs.open(srcParent, name, Fs.O_RDONLY | Fs.O_NOFOLLOW, 0);
         try {
             int out = Fs.open(work, tmp, Fs.O_WRONLY | Fs.O_CREAT | Fs.O_EXCL | Fs.O_NOFOLLOW, 0600);
@@ -222,7 +296,7 @@ public final class CopyUp {
         }
     }
 
-    private void copyXattrs(int srcParent, String name, String tmp, UnionPath path) throws ErrnoException {
+    private static void copyXattrs(int srcParent, String name, int work, String tmp, UnionPath path) throws ErrnoException {
         int src = Fs.open(srcParent, name, Fs.O_PATH | Fs.O_NOFOLLOW, 0);
         int dst = -1;
         try {
@@ -254,7 +328,7 @@ public final class CopyUp {
         }
     }
 
-    private void removeQuietly(String tmp, boolean dir) {
+    private static void removeQuietly(int work, String tmp, boolean dir) {
         try {
             if (dir) {
                 Fs.rmdir(work, tmp);

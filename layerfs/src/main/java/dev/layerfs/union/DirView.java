@@ -13,12 +13,33 @@ public final class DirView implements AutoCloseable {
     private final int[] fds;
     private final int count;
     private final boolean ownsFds;
+    private final int reach;
 
-    DirView(int[] branches, int[] fds, int count, boolean ownsFds) {
+    DirView(int[] branches, int[] fds, int count, boolean ownsFds, int reach) {
         this.branches = branches;
         this.fds = fds;
         this.count = count;
         this.ownsFds = ownsFds;
+        this.reach = reach;
+    }
+
+    /**
+     * The lowest branch whose content of this directory would be visible: an opaque directory,
+     * a whiteout or a non-directory in or above a lower branch cuts the rest off. A new entry
+     * made in a branch below this would not show.
+     */
+    public int reach() {
+        return reach;
+    }
+
+    /** The level of {@code branch} in this view, or -1 if that branch does not contribute. */
+    public int levelOf(int branch) {
+        for (int i = 0; i < count; i++) {
+            if (branches[i] == branch) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     public int levels() {
@@ -33,15 +54,6 @@ public final class DirView implements AutoCloseable {
         return fds[level];
     }
 
-    /** True when some branch other than the writable one contributes. */
-    public boolean hasLowerLevels() {
-        for (int i = 0; i < count; i++) {
-            if (branches[i] != 0) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     @Override
     public void close() {

@@ -20,24 +20,25 @@ final class HiddenFiles {
     /** libfuse 2.9's hidden_name(): ".fuse_hidden%08x%08x". */
     private static final java.util.regex.Pattern HIDING_NAME = java.util.regex.Pattern.compile("\\.fuse_hidden[0-9a-f]{16}");
 
-    private final Lookup lookup;
     private final CopyUp copyUp;
-    private final PathLocks locks;
+    private final Removal removal;
     private final InodeTable inodes;
-    private final int work;
-    /** A hidden file: its name in the work directory and the path it was opened at. */
-    private record Hidden(String workName, UnionPath openedAt) {
+
+    /** Where a hidden file is: its writable branch, that branch's work directory, its name there. */
+    record WorkName(int branch, int dir, String name) {
+    }
+
+    /** A hidden file and the path it was opened at. */
+    private record Hidden(WorkName at, UnionPath openedAt) {
     }
 
     /** Union path of the hidden name to the hidden file. */
     private final ConcurrentHashMap<String, Hidden> workNames = new ConcurrentHashMap<>();
 
-    HiddenFiles(Lookup lookup, CopyUp copyUp, PathLocks locks, InodeTable inodes, int workDir) {
-        this.lookup = lookup;
+    HiddenFiles(CopyUp copyUp, Removal removal, InodeTable inodes) {
         this.copyUp = copyUp;
-        this.locks = locks;
+        this.removal = removal;
         this.inodes = inodes;
-        this.work = workDir;
     }
 
     /** Whether a rename to {@code to} has the name libfuse gives a removed open file. */
@@ -45,52 +46,45 @@ final class HiddenFiles {
         return HIDING_NAME.matcher(to.name()).matches();
     }
 
-    /** The work-directory name standing for hidden name {@code path}, if it is one. */
-    Optional<String> workName(UnionPath path) {
+    /** Where the file standing for hidden name {@code path} is, if it is one. */
+    Optional<WorkName> workName(UnionPath path) {
         if (workNames.isEmpty() || !path.name().startsWith(PREFIX)) {
             return Optional.empty();
         }
-        return Optional.ofNullable(workNames.get(path.toString())).map(Hidden::workName);
+        return Optional.ofNullable(workNames.get(path.toString())).map(Hidden::at);
     }
 
-    int workDir() {
-        return work;
-    }
-
-    /** Takes {@code from} out of the union into the work directory, known from now on as {@code hidden}. */
+    /**
+     * Takes {@code from} out of the union into a work directory, known from now on as
+     * {@code hidden}: removed like by unlink, except that the entry that shows moves into its
+     * branch's work directory (or, from a read-only branch, is copied into the work directory
+     * of the branch that takes the whiteout).
+     */
     void hide(UnionPath from, UnionPath hidden) throws ErrnoException {
-        int parent = copyUp.upperDir(from.parent());
-        try (PathLocks.Held held = locks.lock(from)) {
-            Entry e;
-            boolean lowerHolds;
-            try (DirView view = lookup.openDir(from.parent())) {
-                e = lookup.entry(view, from);
-                lowerHolds = lookup.lowerHolds(view, e, from.name());
-                if (lowerHolds) {
-                    Whiteouts.create(parent, from.name());
-                }
-                String tmp;
-                if (e.inUpper()) {
-                    tmp = copyUp.tempName();
-                    Fs.rename(parent, from.name(), work, tmp);
-                } else { // open from a lower branch: keep a copy to answer for the hidden name
-                    tmp = copyUp.assemble(view.fd(e.level()), e, from.name(), from, Long.MAX_VALUE);
-                    inodes.copiedUp(Fs.stat(work, tmp).ino(), copyUp.numberFor(view.fd(e.level()), e, from.name()));
-                }
-                workNames.put(hidden.toString(), new Hidden(tmp, from));
+        removal.remove(from, false, (view, e, whiteoutBranch) -> {
+            WorkName at;
+            if (copyUp.branches().writable(e.branch())) {
+                int work = copyUp.workDir(e.branch());
+                String tmp = copyUp.tempName();
+                Fs.rename(view.fd(e.level()), from.name(), work, tmp);
+                at = new WorkName(e.branch(), work, tmp);
+            } else { // open from a read-only branch: keep a copy to answer for the hidden name
+                String tmp = copyUp.assemble(view.fd(e.level()), e, whiteoutBranch, from.name(), from, Long.MAX_VALUE);
+                int work = copyUp.workDir(whiteoutBranch);
+                inodes.copiedUp(whiteoutBranch, Fs.stat(work, tmp).ino(), copyUp.numberFor(view.fd(e.level()), e, from.name()));
+                at = new WorkName(whiteoutBranch, work, tmp);
             }
-        } finally {
-            Fs.close(parent);
-        }
+            workNames.put(hidden.toString(), new Hidden(at, from));
+        });
     }
 
     /** Removes hidden name {@code path} (libfuse does at the last close); false if it is not one. */
     boolean remove(UnionPath path) throws ErrnoException {
-        Optional<String> tmp = workName(path);
-        if (tmp.isEmpty()) {
+        Optional<WorkName> at = workName(path);
+        if (at.isEmpty()) {
             return false;
         }
-        drop(path.toString(), tmp.get());
+        drop(path.toString(), at.get());
         return true;
     }
 
@@ -101,23 +95,27 @@ final class HiddenFiles {
     void closed(UnionPath openedAt) throws ErrnoException {
         for (var e : workNames.entrySet()) {
             if (e.getValue().openedAt().equals(openedAt)) {
-                drop(e.getKey(), e.getValue().workName());
+                drop(e.getKey(), e.getValue().at());
             }
         }
+    }
+
+    int count() {
+        return workNames.size();
     }
 
     boolean isEmpty() {
         return workNames.isEmpty();
     }
 
-    private void drop(String hiddenPath, String tmp) throws ErrnoException {
+    private void drop(String hiddenPath, WorkName at) throws ErrnoException {
         if (workNames.remove(hiddenPath) == null) {
             return; // dropped by the other of close and unlink
         }
-        Stat st = Fs.statOrNull(work, tmp);
-        WorkDir.removeTree(work, tmp);
+        Stat st = Fs.statOrNull(at.dir(), at.name());
+        WorkDir.removeTree(at.dir(), at.name());
         if (st != null && st.nlink() <= 1) {
-            inodes.removed(st.ino());
+            inodes.removed(at.branch(), st.ino());
         }
     }
 }

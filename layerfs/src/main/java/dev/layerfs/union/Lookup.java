@@ -37,6 +37,7 @@ public final class Lookup {
             fds[i] = branches.root(i);
         }
         boolean owns = false;
+        int reach = n - 1;
         for (String name : dir.components()) {
             if (Names.isReserved(name)) {
                 closeAll(fds, count, owns);
@@ -56,15 +57,18 @@ public final class Lookup {
                         // An opaque marker inside, or a whiteout beside it in the same branch (an OCI
                         // layer that deleted and recreated the directory), hides the levels below.
                         if (!last && (Fs.exists(fd, Names.OPAQUE) || Fs.exists(fds[level], Names.whiteout(name)))) {
+                            reach = Math.min(reach, bs[level]);
                             break;
                         }
                         continue;
                     }
                     if (fd == Fs.NOT_A_DIRECTORY) {
                         notDir = ncount == 0; // a non-directory above hides the rest; below a directory it is hidden
+                        reach = Math.min(reach, bs[level] - 1);
                         break;
                     }
                     if (!last && Fs.exists(fds[level], Names.whiteout(name))) {
+                        reach = Math.min(reach, bs[level]);
                         break;
                     }
                 }
@@ -83,7 +87,7 @@ public final class Lookup {
                         (notDir ? "not a directory: " : "no such directory: ") + dir);
             }
         }
-        return new DirView(bs, fds, count, owns);
+        return new DirView(bs, fds, count, owns, reach);
     }
 
     private static void closeAll(int[] fds, int count, boolean owns) {
@@ -143,13 +147,40 @@ public final class Lookup {
     }
 
     /**
-     * Whether a branch below the winning entry still holds the name, i.e. whether removing the
-     * entry from the writable branch needs a whiteout to keep the name gone.
+     * Every entry named {@code name} in {@code dir} that is not hidden by a whiteout, top first:
+     * the visible one, then those it covers. Removing the name means removing or hiding all.
      */
-    public boolean lowerHolds(DirView parent, Entry entry, String name) throws ErrnoException {
-        if (!entry.inUpper()) {
-            return true;
+    public java.util.List<Entry> holders(DirView dir, String name) throws ErrnoException {
+        java.util.List<Entry> out = new java.util.ArrayList<>();
+        if (Names.isReserved(name)) {
+            return out;
         }
-        return find(parent, name, entry.level() + 1).isPresent();
+        int bottom = branches.size() - 1;
+        for (int level = 0; level < dir.levels(); level++) {
+            Stat st = Fs.statOrNull(dir.fd(level), name);
+            if (st != null) {
+                out.add(new Entry(level, dir.branch(level), st));
+            }
+            if (dir.branch(level) != bottom && Fs.exists(dir.fd(level), Names.whiteout(name))) {
+                break;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The lowest branch where a new entry {@code name} in {@code dir} would show: not below the
+     * directory's {@link DirView#reach()}, nor below a whiteout of the name (a new entry above
+     * the whiteout shows; one in the whiteout's own branch replaces it).
+     */
+    public int newNameBound(DirView dir, String name) throws ErrnoException {
+        int bottom = branches.size() - 1;
+        for (int level = 0; level < dir.levels(); level++) {
+            int b = dir.branch(level);
+            if (b != bottom && Fs.exists(dir.fd(level), Names.whiteout(name))) {
+                return Math.min(b, dir.reach());
+            }
+        }
+        return dir.reach();
     }
 }

@@ -11,7 +11,7 @@ public final class Names {
     public static final String WHITEOUT_PREFIX = ".wh.";
     public static final String META_PREFIX = ".wh..wh.";
     public static final String OPAQUE = ".wh..wh..opq";
-    /** Copy-ups are assembled here, at the writable branch's root, then renamed into place. */
+    /** Copy-ups are assembled here, at each writable branch's root, then renamed into place. */
     public static final String WORK_DIR = ".wh..wh.work";
 
     private Names() {

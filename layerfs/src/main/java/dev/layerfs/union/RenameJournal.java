@@ -23,10 +23,12 @@ import java.util.Optional;
 /**
  * The intent record of a {@link DirectoryRename}: a file {@code rename.*} in the work directory,
  * written and fsynced before the new tree is renamed into place, deleted once the old name is
- * retired. At mount, before the work directory is emptied, a record whose new tree is in place
- * (the new name's inode is the one recorded) is completed: the old name is whited out if a
- * lower branch holds it and its writable-branch tree removed. A record whose tree never got
- * into place is simply dropped with the tree.
+ * retired. The record is in the work directory of the branch the new tree was built in. At
+ * mount, before any work directory is emptied, a record whose new tree is in place (the new
+ * name's inode in that branch is the one recorded) is completed: the old name's trees in
+ * writable branches are moved to their work directories (emptied next) and a whiteout hides it
+ * where a read-only branch still holds it. A record whose tree never got into place is simply
+ * dropped with the tree.
  */
 final class RenameJournal {
 
@@ -61,9 +63,12 @@ final class RenameJournal {
         DirectoryRename.syncDir(work);
     }
 
-    /** Completes every rename a crash interrupted after its tree was in place. Run before {@link WorkDir#prepare}. */
-    static void recover(OpenBranches branches) throws ErrnoException {
-        int root = branches.upperRoot();
+    /**
+     * Completes every rename a crash interrupted after its tree was in place in writable
+     * {@code branch}. Run before any {@link WorkDir#prepare}.
+     */
+    static void recover(OpenBranches branches, int branch) throws ErrnoException {
+        int root = branches.root(branch);
         int work = Fs.openDirectory(root, Names.WORK_DIR);
         if (work < 0) {
             return;
@@ -73,7 +78,7 @@ final class RenameJournal {
                 if (e.name().startsWith(PREFIX)) {
                     Optional<Intent> intent = read(work, e.name());
                     if (intent.isPresent()) {
-                        complete(branches, work, intent.get());
+                        complete(branches, branch, intent.get());
                     }
                 }
             }
@@ -82,8 +87,8 @@ final class RenameJournal {
         }
     }
 
-    private static void complete(OpenBranches branches, int work, Intent intent) throws ErrnoException {
-        int root = branches.upperRoot();
+    private static void complete(OpenBranches branches, int branch, Intent intent) throws ErrnoException {
+        int root = branches.root(branch);
         Stat placed = statUpper(root, intent.to());
         if (placed == null || placed.ino() != intent.treeIno()) {
             LOG.info("dropping rename {} -> {} interrupted before the new tree was in place", intent.from(), intent.to());
@@ -91,28 +96,52 @@ final class RenameJournal {
         }
         LOG.info("completing rename {} -> {} interrupted by a crash", intent.from(), intent.to());
         Lookup lookup = new Lookup(branches);
-        int parent = dirUpper(root, intent.from().parent());
-        if (parent < 0) {
-            return;
-        }
+        DirView view;
         try {
-            boolean lowerHolds;
-            try (DirView view = lookup.openDir(intent.from().parent())) {
-                var entry = lookup.find(view, intent.from().name());
-                lowerHolds = entry.isPresent() && lookup.lowerHolds(view, entry.get(), intent.from().name());
-            } catch (ErrnoException e) {
-                lowerHolds = false;
+            view = lookup.openDir(intent.from().parent());
+        } catch (ErrnoException e) {
+            return; // the old name's directory is gone: nothing left to retire
+        }
+        try (view) {
+            String name = intent.from().name();
+            List<Entry> holders = lookup.holders(view, name);
+            int writable = 0;
+            while (writable < holders.size() && branches.writable(holders.get(writable).branch())) {
+                writable++;
             }
-            if (lowerHolds) {
-                Whiteouts.create(parent, intent.from().name());
+            if (writable < holders.size()) {
+                int dir = writable > 0 ? Fs.open(view.fd(holders.get(0).level()), ".", Fs.O_PATH | Fs.O_DIRECTORY, 0)
+                        : dirUpper(root, intent.from().parent());
+                if (dir < 0) {
+                    LOG.warn("cannot hide {} after the interrupted rename: its directory is missing in {}",
+                            intent.from(), branches.stack().get(branch).dir());
+                } else {
+                    try {
+                        Whiteouts.create(dir, name);
+                        DirectoryRename.syncDir(dir);
+                    } finally {
+                        Fs.close(dir);
+                    }
+                }
             }
-            Stat old = Fs.statOrNull(parent, intent.from().name());
-            if (old != null && old.isDirectory()) {
-                Fs.rename(parent, intent.from().name(), work, "old.recovered." + System.nanoTime());
+            for (int i = writable - 1; i >= 0; i--) {
+                Entry e = holders.get(i);
+                int bRoot = branches.root(e.branch());
+                try {
+                    Fs.mkdir(bRoot, Names.WORK_DIR, 0700);
+                } catch (ErrnoException ex) {
+                    if (ex.errno() != Errno.EEXIST) {
+                        throw ex;
+                    }
+                }
+                int work = Fs.open(bRoot, Names.WORK_DIR, Fs.O_PATH | Fs.O_DIRECTORY | Fs.O_NOFOLLOW, 0);
+                try {
+                    Fs.rename(view.fd(e.level()), name, work, "old.recovered." + System.nanoTime()); // emptied at mount
+                    DirectoryRename.syncDir(view.fd(e.level()));
+                } finally {
+                    Fs.close(work);
+                }
             }
-            DirectoryRename.syncDir(parent);
-        } finally {
-            Fs.close(parent);
         }
     }
 

@@ -30,16 +30,18 @@ final class Statfs {
     private Statfs() {
     }
 
+    /** {@code top} is the topmost writable branch (new files go there by default), or branch 0 of a read-only union. */
     static void fill(OpenBranches branches, StatfsMode mode, Pointer out) throws ErrnoException {
-        Fs.fstatvfs(branches.root(0), out);
+        int top = branches.writable() ? branches.topWritable() : 0;
+        Fs.fstatvfs(branches.root(top), out);
         if (mode == StatfsMode.TOP) {
             return;
         }
         long frsize = Math.max(1, out.getLong(FRSIZE));
         Set<String> seen = new HashSet<>();
-        seen.add(device(branches.root(0)));
+        seen.add(device(branches.root(top)));
         Pointer one = Memory.allocateDirect(Runtime.getSystemRuntime(), SIZE);
-        for (int i = 1; i < branches.size(); i++) {
+        for (int i = 0; i < branches.size(); i++) {
             if (!seen.add(device(branches.root(i)))) {
                 continue;
             }
@@ -52,6 +54,13 @@ final class Statfs {
                 out.putLong(field, out.getLong(field) + one.getLong(field));
             }
         }
+    }
+
+    /** Bytes free for unprivileged use in the file system of {@code rootFd}. */
+    static long freeBytes(int rootFd) throws ErrnoException {
+        Pointer one = Memory.allocateDirect(Runtime.getSystemRuntime(), SIZE);
+        Fs.fstatvfs(rootFd, one);
+        return one.getLong(BAVAIL) * Math.max(1, one.getLong(FRSIZE));
     }
 
     private static String device(int rootFd) throws ErrnoException {

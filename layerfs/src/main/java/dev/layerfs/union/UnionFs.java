@@ -1,59 +1,154 @@
 package dev.layerfs.union;
 
 import dev.layerfs.branch.BranchStack;
+import dev.layerfs.policy.WritePolicies;
+import dev.layerfs.sys.Errno;
 import dev.layerfs.sys.ErrnoException;
 import dev.layerfs.sys.Fs;
 import dev.layerfs.sys.Stat;
 import jnr.ffi.Pointer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * The union's operations in plain Java: what each file system call means over a branch stack.
- * Knows nothing of FUSE; every failure is an {@link ErrnoException}. Changes happen only in the
- * writable branch (branch 0); lower branches are only ever read.
+ * Knows nothing of FUSE; every failure is an {@link ErrnoException}. Changes happen only in
+ * writable branches: in place where the entry is, else where the union's {@link WritePolicies}
+ * place it ({@link Placement}); read-only branches are only ever read.
  *
  * Reads and attribute changes are here; new names, removals and renames each have their own
  * class ({@link NewEntries}, {@link Removal}, {@link Rename}).
  */
 public final class UnionFs implements AutoCloseable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(UnionFs.class);
+
     private final OpenBranches branches;
     private final Lookup lookup;
-    private final InodeTable inodes = new InodeTable();
+    private final InodeTable inodes;
     private final PathLocks locks = new PathLocks();
-    private final OpenFiles files = new OpenFiles();
-    /** Writable-branch inodes seen with more than one name during this mount (see {@link OpenFile}). */
+    private final OpenFiles files;
+    private final OpenDirs dirs = new OpenDirs();
+    private final StackLock stackLock = new StackLock();
+    /** Writable-branch inodes (as {@link InodeTable#derived} by branch id) seen with more than one name during this mount (see {@link OpenFile}). */
     private final java.util.Set<Long> everLinked = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private final CopyUp copyUp;
-    private final NewEntries newEntries;
-    private final Removal removal;
-    private final Rename rename;
-    private final HiddenFiles hidden;
-    private final int workDir;
+    private final Placement placement;
+    // Bound to the writable branches' work directories: wired anew when a branch change gives the
+    // union other writable branches (under the exclusive stack lock, so no operation sees a mix).
+    private CopyUp copyUp;
+    private NewEntries newEntries;
+    private Removal removal;
+    private Rename rename;
+    private HiddenFiles hidden;
+    private WorkDirs workDirs;
     private volatile StatfsMode statfsMode = StatfsMode.TOP;
 
     public UnionFs(BranchStack stack) throws ErrnoException {
+        this(stack, WritePolicies.defaults());
+    }
+
+    /** A union whose writes go where {@code policies} say when it has several writable branches. */
+    public UnionFs(BranchStack stack, WritePolicies policies) throws ErrnoException {
         this.branches = new OpenBranches(stack);
         this.lookup = new Lookup(branches);
-        int work = -1;
+        this.inodes = new InodeTable(branches);
+        this.files = new OpenFiles(branches);
+        this.placement = new Placement(lookup, policies);
+        WorkDirs work;
         try {
-            if (branches.writable()) {
-                RenameJournal.recover(branches); // before the work directory is emptied
-                work = WorkDir.prepare(branches.upperRoot());
-            }
+            work = WorkDirs.prepare(branches, null); // completes interrupted renames first
         } catch (ErrnoException e) {
             branches.close();
             throw e;
         }
-        this.workDir = work;
-        this.copyUp = new CopyUp(lookup, inodes, locks, work);
-        this.newEntries = new NewEntries(copyUp, locks, files, work);
-        this.removal = new Removal(lookup, copyUp, locks, inodes);
-        this.rename = new Rename(lookup, copyUp, locks, inodes);
-        this.hidden = new HiddenFiles(lookup, copyUp, locks, inodes, work);
+        wire(work);
         inodes.root(Fs.stat(branches.root(0), "."));
+    }
+
+    private void wire(WorkDirs work) {
+        this.workDirs = work;
+        this.copyUp = new CopyUp(lookup, inodes, locks, work, placement);
+        this.newEntries = new NewEntries(lookup, copyUp, locks, files);
+        this.removal = new Removal(lookup, copyUp, locks, inodes);
+        this.rename = new Rename(lookup, copyUp, locks, inodes, removal);
+        this.hidden = new HiddenFiles(copyUp, removal, inodes);
+    }
+
+    /**
+     * Holds the branch stack still until closed: every operation through the mount runs inside
+     * one, so a branch change ({@link #changeBranches}) never happens halfway through it.
+     */
+    public PathLocks.Held hold() {
+        return stackLock.shared();
+    }
+
+    /**
+     * Replaces the branch stack of the mounted union by {@code next}, once the operations in
+     * flight are done. Branches in both keep their ids (and so their files' inode numbers) and
+     * descriptors; open files stay valid. Unless {@code force}, EBUSY if a branch leaving the
+     * union has files or directories open in it, or a writable branch turning read-only has files
+     * open for writing. Forced, such files still read; their writes answer EROFS. If the union
+     * gets another writable branch, its work directory is prepared (interrupted renames completed).
+     * On any failure nothing has changed.
+     */
+    public void changeBranches(BranchStack next, boolean force, Duration wait) throws ErrnoException {
+        // close(2) does not wait for FUSE's release: a file closed just before the change may
+        // still count as open for a moment, so a busy answer is retried briefly, lock released.
+        long graceEnd = System.nanoTime() + RELEASE_GRACE.toNanos();
+        while (!tryChange(next, force, wait, System.nanoTime() > graceEnd)) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ErrnoException(Errno.EINTR, "interrupted; branches unchanged");
+            }
+        }
+    }
+
+    /** How long a branch change waits for the releases of files closed just before it. */
+    private static final Duration RELEASE_GRACE = Duration.ofSeconds(1);
+
+    /** One attempt: false if busy and {@code lastTry} is not set (nothing changed), else done or thrown. */
+    private boolean tryChange(BranchStack next, boolean force, Duration wait, boolean lastTry) throws ErrnoException {
+        try (PathLocks.Held held = stackLock.exclusive(wait)) {
+            OpenBranches.Generation now = branches.current();
+            OpenBranches.Generation gen = branches.prepare(next);
+            try {
+                if (!force) {
+                    BusyBranches.check(now, gen, files, dirs, lookup, hidden.count());
+                }
+            } catch (ErrnoException e) {
+                gen.discard();
+                if (e.errno() == Errno.EBUSY && !lastTry) {
+                    return false;
+                }
+                throw e;
+            }
+            branches.install(gen);
+            if (!now.writableIds().equals(gen.writableIds())) {
+                WorkDirs work;
+                try {
+                    work = WorkDirs.prepare(branches, workDirs);
+                } catch (ErrnoException e) {
+                    branches.install(now);
+                    gen.discard();
+                    throw new ErrnoException(e.errno(), "branches " + next.spec()
+                            + ": cannot prepare a work directory: " + e.getMessage());
+                }
+                workDirs.retire(work);
+                wire(work);
+            }
+            if (now.id(0) != gen.id(0)) {
+                inodes.root(Fs.stat(branches.root(0), "."));
+            }
+            branches.retire(now);
+            LOG.info("branches changed: {} -> {}", now.stack().spec(), next.spec());
+            return true;
+        }
     }
 
     public BranchStack stack() {
@@ -64,10 +159,11 @@ public final class UnionFs implements AutoCloseable {
 
     /** The status of {@code path}, with its union inode number. */
     public Stat getattr(UnionPath path) throws ErrnoException {
-        Optional<String> hiddenAs = hidden.workName(path);
+        Optional<HiddenFiles.WorkName> hiddenAs = hidden.workName(path);
         if (hiddenAs.isPresent()) {
-            Stat st = Fs.stat(workDir, hiddenAs.get());
-            return withInode(0, st, origin(st, workDir, hiddenAs.get()));
+            HiddenFiles.WorkName at = hiddenAs.get();
+            Stat st = Fs.stat(at.dir(), at.name());
+            return withInode(at.branch(), st, origin(st, at.dir(), at.name()));
         }
         try (DirView parent = lookup.openDir(path.parent())) {
             Entry e = lookup.entry(parent, path);
@@ -87,18 +183,25 @@ public final class UnionFs implements AutoCloseable {
      * is opened with direct I/O for the rest of the mount.
      */
     private void noteLinks(int branch, Stat st) {
-        if (branch == 0 && st.nlink() > 1 && st.isRegular()) {
-            everLinked.add(st.ino());
+        if (branches.writable(branch) && st.nlink() > 1 && st.isRegular()) {
+            everLinked.add(InodeTable.derived(branches.id(branch), st.ino()));
         }
     }
 
     public Stat fgetattr(long handle) throws ErrnoException {
         OpenFile f = files.get(handle);
-        return withInode(f.branch(), Fs.fstat(f.fd()), () -> InodeOrigin.readFd(f.fd()));
+        Stat st = Fs.fstat(f.fd());
+        if (f.branch() < 0) { // its branch was deleted (forced): numbered as while it was there
+            return withNumber(st, inodes.byId(files.branchId(handle), st.ino()));
+        }
+        return withInode(f.branch(), st, () -> InodeOrigin.readFd(f.fd()));
     }
 
     private Stat withInode(int branch, Stat s, InodeTable.OriginReader origin) {
-        long ino = inodes.inode(branch, s.ino(), origin);
+        return withNumber(s, inodes.inode(branch, s.ino(), origin));
+    }
+
+    private static Stat withNumber(Stat s, long ino) {
         return new Stat(s.mode(), s.nlink(), s.uid(), s.gid(), ino, s.size(), s.blocks(), s.blksize(),
                 s.atimeSec(), s.atimeNsec(), s.mtimeSec(), s.mtimeNsec(), s.ctimeSec(), s.ctimeNsec(),
                 s.rdevMajor(), s.rdevMinor(), s.devMajor(), s.devMinor());
@@ -122,8 +225,8 @@ public final class UnionFs implements AutoCloseable {
             for (MergedListing.Item i : items) {
                 int type = i.entry().modeType(); // only files and directories carry a recorded number
                 boolean plain = type == Stat.S_IFREG || type == Stat.S_IFDIR;
-                long ino = inodes.inode(i.branch(), i.entry().ino(), () -> plain && i.branch() == view.branch(0)
-                        ? InodeOrigin.read(view.fd(0), i.name()) : java.util.OptionalLong.empty());
+                long ino = inodes.inode(i.branch(), i.entry().ino(), () -> plain && branches.writable(i.branch())
+                        ? InodeOrigin.read(view.fd(view.levelOf(i.branch())), i.name()) : java.util.OptionalLong.empty());
                 out.add(new Dirent(i.name(), i.entry().modeType(), ino));
             }
             return out;
@@ -136,17 +239,15 @@ public final class UnionFs implements AutoCloseable {
         // O_APPEND stays: if the kernel's idea of the size is stale (another hard link grew the
         // file), an appending write still lands at the real end.
         int osFlags = (flags & ~(Fs.O_CREAT | Fs.O_EXCL)) | Fs.O_NOFOLLOW;
-        Optional<String> hiddenAs = hidden.workName(path);
+        Optional<HiddenFiles.WorkName> hiddenAs = hidden.workName(path);
         if (hiddenAs.isPresent()) {
-            return files.add(opened(Fs.open(workDir, hiddenAs.get(), osFlags, 0), 0, path));
+            HiddenFiles.WorkName at = hiddenAs.get();
+            return files.add(opened(Fs.open(at.dir(), at.name(), osFlags, 0), at.branch(), path));
         }
         boolean truncating = (flags & Fs.O_TRUNC) != 0;
         if (access != Fs.O_RDONLY || truncating) {
-            int parent = copyUp.upperEntry(path, truncating ? 0 : Long.MAX_VALUE);
-            try {
-                return files.add(opened(Fs.open(parent, path.name(), osFlags, 0), 0, path));
-            } finally {
-                Fs.close(parent);
+            try (CopyUp.Target t = copyUp.writable(path, truncating ? 0 : Long.MAX_VALUE)) {
+                return files.add(opened(Fs.open(t.dir(), path.name(), osFlags, 0), t.branch(), path));
             }
         }
         try (DirView parent = lookup.openDir(path.parent())) {
@@ -157,13 +258,14 @@ public final class UnionFs implements AutoCloseable {
 
     /** Lower branches never change, so only multi-link files of the writable branch need direct I/O. */
     private OpenFile opened(int fd, int branch, UnionPath path) throws ErrnoException {
-        if (branch != 0 || !branches.writable()) {
+        if (!branches.writable(branch)) {
             return new OpenFile(fd, branch, path, false);
         }
         try {
             Stat st = Fs.fstat(fd);
             noteLinks(branch, st);
-            return new OpenFile(fd, branch, path, st.isRegular() && everLinked.contains(st.ino()));
+            return new OpenFile(fd, branch, path,
+                    st.isRegular() && everLinked.contains(InodeTable.derived(branches.id(branch), st.ino())));
         } catch (ErrnoException e) {
             Fs.close(fd);
             throw e;
@@ -180,19 +282,29 @@ public final class UnionFs implements AutoCloseable {
     }
 
     public int write(long handle, Pointer buf, long size, long offset) throws ErrnoException {
-        return Fs.pwrite(files.get(handle).fd(), buf, size, offset);
+        return Fs.pwrite(writableFd(handle), buf, size, offset);
     }
 
     public void ftruncate(long handle, long size) throws ErrnoException {
-        Fs.ftruncate(files.get(handle).fd(), size);
+        Fs.ftruncate(writableFd(handle), size);
+    }
+
+    /** The descriptor of an open file to write through: EROFS once its branch was deleted or made read-only (forced). */
+    private int writableFd(long handle) throws ErrnoException {
+        OpenFile f = files.get(handle);
+        if (f.branch() < 0 || !branches.stack().get(f.branch()).mode().writable()) {
+            throw new ErrnoException(Errno.EROFS, "the branch of open file " + f.path()
+                    + (f.branch() < 0 ? " was deleted" : " is " + branches.stack().get(f.branch())));
+        }
+        return f.fd();
     }
 
     /** Syncs the file and, in the writable branch, its directory, so a copy-up survives a crash too. */
     public void fsync(long handle, boolean dataOnly) throws ErrnoException {
         OpenFile f = files.get(handle);
         Fs.fsync(f.fd(), dataOnly);
-        if (f.branch() == 0 && branches.writable() && !f.path().isRoot()) {
-            int dir = copyUp.existingUpperDir(f.path().parent());
+        if (f.branch() >= 0 && branches.writable(f.branch()) && !f.path().isRoot()) {
+            int dir = copyUp.existingDir(f.branch(), f.path().parent());
             if (dir < 0) {
                 return; // renamed or removed since: no directory entry of it left to make durable here
             }
@@ -207,6 +319,15 @@ public final class UnionFs implements AutoCloseable {
                 Fs.close(dir);
             }
         }
+    }
+
+    /** Notes directory {@code path} open through the mount (it keeps its branches busy); returns its handle. */
+    public long opendir(UnionPath path) {
+        return dirs.add(path);
+    }
+
+    public void releasedir(long handle) {
+        dirs.release(handle);
     }
 
     public void release(long handle) throws ErrnoException {
@@ -252,15 +373,15 @@ public final class UnionFs implements AutoCloseable {
 
     private static void refuseReserved(String attr) throws ErrnoException {
         if (InodeOrigin.isReserved(attr)) {
-            throw new ErrnoException(dev.layerfs.sys.Errno.EPERM, "reserved extended attribute (layerfs bookkeeping): " + attr);
+            throw new ErrnoException(Errno.EPERM, "reserved extended attribute (layerfs bookkeeping): " + attr);
         }
     }
 
     /** A path-only descriptor on the visible entry at {@code path}. */
     private int openPathOnly(UnionPath path) throws ErrnoException {
-        Optional<String> hiddenAs = hidden.workName(path);
+        Optional<HiddenFiles.WorkName> hiddenAs = hidden.workName(path);
         if (hiddenAs.isPresent()) {
-            return Fs.open(workDir, hiddenAs.get(), Fs.O_PATH | Fs.O_NOFOLLOW, 0);
+            return Fs.open(hiddenAs.get().dir(), hiddenAs.get().name(), Fs.O_PATH | Fs.O_NOFOLLOW, 0);
         }
         try (DirView parent = lookup.openDir(path.parent())) {
             Entry e = lookup.entry(parent, path);
@@ -325,16 +446,13 @@ public final class UnionFs implements AutoCloseable {
      * {@code keepBytes} of its data), or in the work directory for a removed open file.
      */
     private void withWritable(UnionPath path, long keepBytes, NameAction action) throws ErrnoException {
-        Optional<String> hiddenAs = hidden.workName(path);
+        Optional<HiddenFiles.WorkName> hiddenAs = hidden.workName(path);
         if (hiddenAs.isPresent()) {
-            action.run(workDir, hiddenAs.get());
+            action.run(hiddenAs.get().dir(), hiddenAs.get().name());
             return;
         }
-        int parent = copyUp.upperEntry(path, keepBytes);
-        try {
-            action.run(parent, path.name());
-        } finally {
-            Fs.close(parent);
+        try (CopyUp.Target t = copyUp.writable(path, keepBytes)) {
+            action.run(t.dir(), path.name());
         }
     }
 
@@ -357,7 +475,8 @@ public final class UnionFs implements AutoCloseable {
     }
 
     public void link(UnionPath from, UnionPath to) throws ErrnoException {
-        noteLinks(0, newEntries.link(from, to));
+        NewEntries.Linked linked = newEntries.link(from, to);
+        noteLinks(linked.branch(), linked.stat());
     }
 
     public void unlink(UnionPath path) throws ErrnoException {
@@ -381,7 +500,7 @@ public final class UnionFs implements AutoCloseable {
 
     @Override
     public void close() {
-        Fs.close(workDir);
+        workDirs.close();
         branches.close();
     }
 }

@@ -8,8 +8,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The work directory at the writable branch's root, where copy-ups and opaque directories are
- * assembled before they are renamed into place. Anything left there was interrupted by a crash
+ * The work directory at a writable branch's root, where copy-ups and opaque directories bound
+ * for that branch are assembled before they are renamed into place (see {@link WorkDirs}). Anything left there was interrupted by a crash
  * and never became visible, so it is removed at mount.
  */
 public final class WorkDir {
@@ -20,15 +20,15 @@ public final class WorkDir {
     }
 
     /** Creates or empties the work directory and returns a descriptor on it. */
-    public static int prepare(int upperRoot) throws ErrnoException {
+    public static int prepare(int branchRoot) throws ErrnoException {
         try {
-            Fs.mkdir(upperRoot, Names.WORK_DIR, 0700);
+            Fs.mkdir(branchRoot, Names.WORK_DIR, 0700);
         } catch (ErrnoException e) {
             if (e.errno() != Errno.EEXIST) {
                 throw e;
             }
         }
-        int fd = Fs.open(upperRoot, Names.WORK_DIR, Fs.O_PATH | Fs.O_DIRECTORY | Fs.O_NOFOLLOW, 0);
+        int fd = Fs.open(branchRoot, Names.WORK_DIR, Fs.O_PATH | Fs.O_DIRECTORY | Fs.O_NOFOLLOW, 0);
         for (Fs.DirEntry e : Fs.list(fd, ".")) {
             LOG.info("removing interrupted copy-up {}/{}", Names.WORK_DIR, e.name());
             removeTree(fd, e.name());

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -75,11 +76,14 @@ class BranchStackTest {
     }
 
     @Test
-    void onlyTheTopBranchMayBeWritable() throws Exception {
+    void anyBranchMayBeWritableAsInAufs() throws Exception {
         Path a = dir("a");
         Path b = dir("b");
-        var e = assertThrows(BranchSpecException.class, () -> BranchStack.parse(a + "=ro:" + b + "=rw", tmp));
-        assertTrue(e.getMessage().contains(b + "=rw"), e.getMessage());
+        Path c = dir("c");
+        BranchStack s = BranchStack.parse(a + "=rw:" + b + "=ro:" + c + "=rw", tmp);
+        assertEquals(List.of(0, 2), s.writableIndexes());
+        assertEquals(a.toRealPath(), s.writable().orElseThrow().dir());
+        assertEquals(List.of(1), BranchStack.parse(a + "=ro:" + b + "=rw", tmp).writableIndexes());
     }
 
     @Test

@@ -32,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 class RandomOperationsTest {
 
     private static final long[] CI_SEEDS = {1, 20261122, 0x5eedL};
+    private static final long[] TWO_WRITABLE_CI_SEEDS = {2, 7};
 
     @TempDir
     Path tmp;
@@ -44,18 +45,33 @@ class RandomOperationsTest {
     @Test
     @Timeout(value = 12, unit = TimeUnit.HOURS) // the long version; the short one takes well under a minute
     void unionAgreesWithAPlainDirectoryHoldingTheExpectedMerge() throws Exception {
+        runSeeds(1);
+    }
+
+    /**
+     * The same over two writable branches with {@code create=rr}: new names alternate between
+     * them, so renames, links and directory renames cross branches. Two seeds (one and two
+     * read-only branches) in CI; {@code -Dfsx.seed} etc. as above.
+     */
+    @Test
+    @Timeout(value = 12, unit = TimeUnit.HOURS)
+    void twoWritableBranchesWithRoundRobinAgreeWithAPlainDirectory() throws Exception {
+        runSeeds(2);
+    }
+
+    private void runSeeds(int writableBranches) throws Exception {
         LiveUnion.assumeFuse();
         int steps = Integer.getInteger("fsx.steps", 1500);
         String given = System.getProperty("fsx.seed");
-        long[] seeds = given == null ? CI_SEEDS : Arrays.stream(given.split(",")).mapToLong(s -> Long.decode(s.strip())).toArray();
+        long[] seeds = given == null ? (writableBranches == 1 ? CI_SEEDS : TWO_WRITABLE_CI_SEEDS) : Arrays.stream(given.split(",")).mapToLong(s -> Long.decode(s.strip())).toArray();
         int every = Integer.getInteger("fsx.fullCheckEvery", 50);
         double attrTimeout = Double.parseDouble(System.getProperty("fsx.attrTimeout", "0.2"));
         List<RandomOps.Report> reports = new ArrayList<>();
         List<String> failures = new ArrayList<>();
         for (long seed : seeds) {
             try {
-                RandomOps.Report r = RandomOps.run(seed, steps, every, attrTimeout, readOnlyBranches(seed),
-                        Files.createDirectories(tmp.resolve("seed-" + seed)));
+                RandomOps.Report r = RandomOps.run(seed, steps, every, attrTimeout, readOnlyBranches(seed), writableBranches,
+                        Files.createDirectories(tmp.resolve("rw" + writableBranches + "-seed-" + seed)));
                 System.out.println("fsx " + r);
                 reports.add(r);
             } catch (AssertionError e) {
@@ -63,7 +79,7 @@ class RandomOperationsTest {
                 failures.add(e.getMessage());
             }
         }
-        System.out.println("fsx: " + reports.size() + " of " + seeds.length + " seeds passed, "
+        System.out.println("fsx (" + writableBranches + " writable): " + reports.size() + " of " + seeds.length + " seeds passed, "
                 + reports.stream().mapToInt(RandomOps.Report::steps).sum() + " steps in "
                 + reports.stream().mapToLong(RandomOps.Report::millis).sum() + " ms");
         if (!failures.isEmpty()) {

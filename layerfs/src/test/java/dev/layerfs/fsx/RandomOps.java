@@ -22,7 +22,7 @@ import java.util.stream.Stream;
 
 /**
  * The fsx-style random tester: one seeded sequence of operations applied to a live layerfs mount
- * (upper=rw over one or two populated ro branches) and to {@link ExpectedTree}, compared after every step
+ * (upper=rw, or upper=rw:upper2=rw with create=rr, over one or two populated ro branches) and to {@link ExpectedTree}, compared after every step
  * (the answer, and the state of every name the step touched) and every {@code fullCheckEvery}
  * steps in full (every name's type, mode, owner, size, link count, mtime, content or target,
  * which names share an inode, that no {@code .wh.} name shows). Halfway it unmounts and mounts
@@ -52,6 +52,8 @@ final class RandomOps {
     private final double attrTimeout;
     private final ReadOnlyStack readOnly;
     private final Path upper;
+    /** The writable branches, top first: {@code upper}, and {@code upper2} in the two-writable-branch variant. */
+    private final List<Path> writable;
     private final Path mnt;
     private final ExpectedTree expected;
     private final KnownBugs bugs;
@@ -62,7 +64,8 @@ final class RandomOps {
     private int fullChecks;
     private int staleWaits;
 
-    private RandomOps(long seed, int steps, int fullCheckEvery, double attrTimeout, int readOnlyBranches, Path dir) throws Exception {
+    private RandomOps(long seed, int steps, int fullCheckEvery, double attrTimeout, int readOnlyBranches, int writableBranches,
+                      Path dir) throws Exception {
         this.seed = seed;
         this.attrTimeout = attrTimeout;
         this.steps = steps;
@@ -79,6 +82,12 @@ final class RandomOps {
         }
         this.readOnly = new ReadOnlyStack(ro);
         this.upper = Files.createDirectories(dir.resolve("upper"));
+        this.writable = writableBranches == 1 ? List.of(upper)
+                : writableBranches == 2 ? List.of(upper, Files.createDirectories(dir.resolve("upper2")))
+                : List.of();
+        if (writable.isEmpty()) {
+            throw new IllegalArgumentException("1 or 2 writable branches, not " + writableBranches);
+        }
         this.mnt = Files.createDirectories(dir.resolve("mnt"));
         Path model = Files.createDirectories(dir.resolve("expected"));
         var sources = readOnly.mergeInto(model);
@@ -88,7 +97,17 @@ final class RandomOps {
 
     /** Runs {@code steps} operations from {@code seed} in a fresh directory under {@code dir}. */
     static Report run(long seed, int steps, int fullCheckEvery, double attrTimeout, int readOnlyBranches, Path dir) throws Exception {
-        return new RandomOps(seed, steps, fullCheckEvery, attrTimeout, readOnlyBranches, dir).run();
+        return run(seed, steps, fullCheckEvery, attrTimeout, readOnlyBranches, 1, dir);
+    }
+
+    /**
+     * As {@link #run(long, int, int, double, int, Path)}; with {@code writableBranches} 2, over
+     * two writable branches on one file system with {@code create=rr}, so new names alternate
+     * between them and renames, links and directory renames cross them.
+     */
+    static Report run(long seed, int steps, int fullCheckEvery, double attrTimeout, int readOnlyBranches, int writableBranches,
+                      Path dir) throws Exception {
+        return new RandomOps(seed, steps, fullCheckEvery, attrTimeout, readOnlyBranches, writableBranches, dir).run();
     }
 
     private Report run() throws Exception {
@@ -98,8 +117,9 @@ final class RandomOps {
             roBefore.add(BranchDigest.of(b));
         }
         OpGenerator gen = new OpGenerator(seed, bugs);
-        String dirs = upper + "=rw:" + readOnly.branches().stream().map(b -> b + "=ro").collect(Collectors.joining(":"));
-        String cache = "attr_timeout=" + attrTimeout;
+        String dirs = writable.stream().map(b -> b + "=rw:").collect(Collectors.joining())
+                + readOnly.branches().stream().map(b -> b + "=ro").collect(Collectors.joining(":"));
+        String cache = "attr_timeout=" + attrTimeout + (writable.size() > 1 ? ",create=rr" : "");
         LiveUnion u = LiveUnion.mount(dirs, mnt, cache);
         try {
             // the union's root is the writable branch's root directory (mode, times), not the lower one's
@@ -132,10 +152,12 @@ final class RandomOps {
                 fail("the read-only branch " + b + " changed:" + changes);
             }
         }
-        try (Stream<Path> s = Files.list(upper.resolve(".wh..wh.work"))) {
-            List<Path> left = s.toList();
-            if (!left.isEmpty()) {
-                fail("copy-up leftovers in the work directory after a clean unmount: " + left);
+        for (Path w : writable) {
+            try (Stream<Path> s = Files.list(w.resolve(".wh..wh.work"))) {
+                List<Path> left = s.toList();
+                if (!left.isEmpty()) {
+                    fail("copy-up leftovers in the work directory after a clean unmount: " + left);
+                }
             }
         }
         return new Report(seed, steps, readOnly.branches().size(), opsByKind, failuresByErrno, fullChecks, expected.copyUps(),
@@ -269,13 +291,15 @@ final class RandomOps {
                         + others(p, wantGroups) + (expected.everMultiLinked(want.get(p).ino()) ? " [hard-linked]" : ""));
             }
         }
-        // no bookkeeping name of the writable branch is reachable through the mount
-        try (Stream<Path> s = Files.walk(upper)) {
-            for (Path p : (Iterable<Path>) s::iterator) {
-                String rel = upper.relativize(p).toString();
-                if (p.getFileName().toString().startsWith(".wh.") && !rel.contains(".wh..wh.work/")
-                        && Files.exists(mnt.resolve(rel), LinkOption.NOFOLLOW_LINKS)) {
-                    problems.add(rel + ": the writable branch's marker is reachable through the mount");
+        // no bookkeeping name of a writable branch is reachable through the mount
+        for (Path w : writable) {
+            try (Stream<Path> s = Files.walk(w)) {
+                for (Path p : (Iterable<Path>) s::iterator) {
+                    String rel = w.relativize(p).toString();
+                    if (p.getFileName().toString().startsWith(".wh.") && !rel.contains(".wh..wh.work/")
+                            && Files.exists(mnt.resolve(rel), LinkOption.NOFOLLOW_LINKS)) {
+                        problems.add(rel + ": the writable branch's marker is reachable through the mount");
+                    }
                 }
             }
         }

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -58,6 +59,24 @@ class MountOptionsTest {
     }
 
     @Test
+    void createAndCopyUpPoliciesAreParsedAndSurviveTheDaemonsOptionString() throws Exception {
+        MountOptions m = parse("dirs=up=rw:base=rw,create=mfsrr:1g,cpup=bup");
+        assertEquals("mfsrr:1073741824", m.create());
+        assertEquals("bup", m.cpup());
+        assertEquals(m, MountOptions.parse(List.of(m.toOptionString()), Path.of("/")));
+        assertEquals("tdp", parse("dirs=up").create(), "top-down-parent by default");
+        assertFalse(parse("dirs=up").toOptionString().contains("create="), "defaults are not spelled out");
+    }
+
+    @Test
+    void badPolicyValuesAreNamed() throws Exception {
+        var e = assertThrows(MountException.class, () -> parse("dirs=up", "create=fastest"));
+        assertTrue(e.getMessage().contains("create=fastest"), e.getMessage());
+        var e2 = assertThrows(MountException.class, () -> parse("dirs=up,cpup=mfs"));
+        assertTrue(e2.getMessage().contains("cpup=mfs"), e2.getMessage());
+    }
+
+    @Test
     void mountinfoEscapesAreDecoded() {
         assertEquals("/mnt/a b\\c", MountTable.unescape("/mnt/a\\040b\\134c"));
     }
@@ -67,6 +86,17 @@ class MountOptionsTest {
         assertEquals("srv-ct-rootfs", RunFiles.escape(Path.of("/srv/ct/rootfs")));
         assertEquals("-", RunFiles.escape(Path.of("/")));
         assertEquals("a\\x20b", RunFiles.escape(Path.of("/a b")));
+    }
+
+    @Test
+    void theControlSocketFitsASocketAddressHoweverDeepTheMountpoint() {
+        assertEquals("srv-ct-rootfs.sock", RunFiles.control(Path.of("/srv/ct/rootfs")).getFileName().toString());
+        Path deep = Path.of("/srv/" + "very-long-directory-name/".repeat(6) + "rootfs");
+        Path deep2 = Path.of("/srv/" + "very-long-directory-name/".repeat(6) + "rootfs2");
+        Path socket = RunFiles.control(deep);
+        assertTrue(socket.toString().length() <= 107, socket.toString());
+        assertEquals(socket, RunFiles.control(deep), "the same mountpoint, the same socket");
+        assertNotEquals(socket, RunFiles.control(deep2));
     }
 
     @Test

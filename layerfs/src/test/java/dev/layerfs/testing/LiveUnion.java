@@ -1,9 +1,12 @@
 package dev.layerfs.testing;
 
 import dev.layerfs.branch.BranchStack;
+import dev.layerfs.control.ControlServer;
+import dev.layerfs.control.LiveBranches;
 import dev.layerfs.fuse.LayerFuse;
 import dev.layerfs.mount.MountOptions;
 import dev.layerfs.mount.MountTable;
+import dev.layerfs.mount.RunFiles;
 import dev.layerfs.sys.Fs;
 import dev.layerfs.union.UnionFs;
 import org.junit.jupiter.api.Assumptions;
@@ -22,11 +25,13 @@ public final class LiveUnion implements AutoCloseable {
     private final Path mountPoint;
     private final UnionFs union;
     private final Thread server;
+    private final ControlServer control;
 
-    private LiveUnion(Path mountPoint, UnionFs union, Thread server) {
+    private LiveUnion(Path mountPoint, UnionFs union, Thread server, ControlServer control) {
         this.mountPoint = mountPoint;
         this.union = union;
         this.server = server;
+        this.control = control;
     }
 
     public static void assumeFuse() {
@@ -40,23 +45,27 @@ public final class LiveUnion implements AutoCloseable {
         List<String> opts = new java.util.ArrayList<>(List.of("dirs=" + dirs));
         opts.addAll(List.of(extraOptions));
         MountOptions options = MountOptions.parse(opts, Path.of("/"));
-        UnionFs union = new UnionFs(options.branches());
+        UnionFs union = new UnionFs(options.branches(), options.policies());
         union.statfsMode(options.statfs());
         Fs.umask(0);
         Path real = mountPoint.toRealPath();
         String[] args = options.fuseArgs(true).toArray(String[]::new);
-        Thread t = new Thread(() -> new LayerFuse(union).serve(real, false, args), "layerfs-test-" + real.getFileName());
+        LayerFuse fuse = new LayerFuse(union);
+        // the control socket, as the daemon has it: tests change branches the way the CLI does
+        ControlServer control = ControlServer.start(RunFiles.control(real), new LiveBranches(union, fuse, real));
+        Thread t = new Thread(() -> fuse.serve(real, false, args), "layerfs-test-" + real.getFileName());
         t.setDaemon(true);
         t.start();
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (!MountTable.isMounted(real)) {
             if (!t.isAlive() || System.nanoTime() > deadline) {
+                control.close();
                 union.close();
                 throw new IllegalStateException("mount of " + dirs + " on " + real + " did not come up");
             }
             Thread.sleep(10);
         }
-        return new LiveUnion(real, union, t);
+        return new LiveUnion(real, union, t, control);
     }
 
     public static LiveUnion mount(BranchStack stack, Path mountPoint) throws Exception {
@@ -81,6 +90,7 @@ public final class LiveUnion implements AutoCloseable {
             unmount(mountPoint);
             server.join(10_000);
         } finally {
+            control.close();
             union.close();
         }
     }

@@ -60,5 +60,6 @@ public final class MountProcess implements AutoCloseable {
         kill();
         LiveUnion.unmount(mountPoint);
         Files.deleteIfExists(RunFiles.pid(mountPoint));
+        Files.deleteIfExists(RunFiles.control(mountPoint)); // a killed daemon leaves its socket
     }
 }

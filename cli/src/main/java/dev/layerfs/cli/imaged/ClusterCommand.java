@@ -26,9 +26,14 @@ public final class ClusterCommand {
         @Option(names = "--json", description = "Print the status as JSON.")
         boolean json;
 
+        @picocli.CommandLine.Mixin
+        ReadOptions read = new ReadOptions();
+
         @Override
         public Integer call() {
-            JsonNode s = new OpsApi(server, access).call("GET", "/cluster/status", Duration.ofSeconds(30));
+            // Local: this node's own view (roles, indices, its metadata), not the leader's.
+            JsonNode s = new OpsApi(server, access).call("GET", "/cluster/status" + (read.local() ? "?local=true" : ""),
+                    Duration.ofSeconds(30), read.headers());
             if (json) {
                 System.out.println(s.toPrettyString());
                 return 0;

@@ -83,14 +83,34 @@ public final class LeaseCommand {
     }
 
     @Command(name = "check", mixinStandardHelpOptions = true,
-            description = "Succeed (exit 0) only if this token is the live grant; ordered in the Raft log like a fenced write.")
+            description = {"Succeed (exit 0) only if this token is the live grant; ordered in the Raft log like a fenced write.",
+                    "With --consistency=local: compared with the answering node's copy of the lease instead, fast and possibly"
+                            + " stale: advice, not a fence."})
     static final class Check extends Base {
         @Option(names = "--token", required = true, description = "The grant's token.")
         long token;
 
+        @picocli.CommandLine.Mixin
+        ReadOptions read = new ReadOptions();
+
         @Override
         public Integer call() {
-            print(new OpsApi(server, access).call("POST", path() + "/check?token=" + token, Duration.ofSeconds(30)));
+            OpsApi api = new OpsApi(server, access);
+            if (!read.local()) {
+                print(api.call("POST", path() + "/check?token=" + token, Duration.ofSeconds(30), read.headers()));
+                return 0;
+            }
+            JsonNode lease;
+            try {
+                lease = api.call("GET", path(), Duration.ofSeconds(30), read.headers());
+            } catch (dev.layerfs.cli.UserError e) {
+                throw new dev.layerfs.cli.UserError("token " + token + " is not the live grant of lease " + name + ": " + e.getMessage(), e);
+            }
+            if (lease.get("token").asLong() != token) {
+                throw new dev.layerfs.cli.UserError("token " + token + " is not the live grant of lease " + name + " (current token "
+                        + lease.get("token").asLong() + ", held by " + lease.get("holder").asText() + ")");
+            }
+            print(lease);
             return 0;
         }
     }

@@ -17,35 +17,45 @@ import java.time.Duration;
  * the CLI: a refusal (4xx) becomes a UserError carrying the server's message; an unreachable
  * server or a server failure becomes a one-line error naming the server.
  */
-final class OpsApi {
+public final class OpsApi {
 
     private final URI base;
     private final dev.layerfs.imaged.auth.ClientAccess access;
     private final HttpClient http;
 
     OpsApi(String server, RegistryAccessOptions options) {
-        this.base = Servers.url(server);
-        this.access = options.access();
+        this(Servers.url(server), options.access());
+    }
+
+    public OpsApi(URI base, dev.layerfs.imaged.auth.ClientAccess access) {
+        this.base = base;
+        this.access = access;
         HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1);
         access.tls().ifPresent(b::sslContext);
         this.http = b.build();
     }
 
-    static String q(String value) {
+    public static String q(String value) {
         return URLEncoder.encode(value, StandardCharsets.UTF_8);
     }
 
     /** Sends a request; {@code pathAndQuery} is already encoded. Returns the JSON answer (null for none). */
-    JsonNode call(String method, String pathAndQuery, Duration timeout) {
+    public JsonNode call(String method, String pathAndQuery, Duration timeout) {
+        return call(method, pathAndQuery, timeout, java.util.Map.of());
+    }
+
+    /** With extra request headers, e.g. a read's {@link ReadOptions#headers()}. */
+    public JsonNode call(String method, String pathAndQuery, Duration timeout, java.util.Map<String, String> headers) {
         HttpRequest.Builder rb = HttpRequest.newBuilder(base.resolve(pathAndQuery)).timeout(timeout)
                 .method(method, HttpRequest.BodyPublishers.noBody());
+        headers.forEach(rb::header);
         access.token().ifPresent(t -> rb.header("Authorization", "Bearer " + t));
         HttpRequest req = rb.build();
         HttpResponse<byte[]> resp;
         try {
             resp = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
-            throw new IllegalStateException("imaged at " + base + " cannot be reached: " + e.getMessage(), e);
+            throw new Unreachable("imaged at " + base + " cannot be reached: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted talking to " + base, e);
@@ -71,5 +81,12 @@ final class OpsApi {
             throw new IllegalStateException(base + ": " + message);
         }
         return body;
+    }
+
+    /** The server did not answer at all (refused connection, timeout): nothing was decided. */
+    public static final class Unreachable extends IllegalStateException {
+        Unreachable(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 }

@@ -34,13 +34,16 @@ public final class PullCommand implements Callable<Integer> {
     @Mixin
     RegistryAccessOptions access;
 
+    @Mixin
+    ReadOptions read = new ReadOptions();
+
     @Parameters(index = "0", paramLabel = "REPO:TAG", description = "The image to pull.")
     String image;
 
     @Override
     public Integer call() throws Exception {
         ImageRef ref = Servers.image(image);
-        RegistryClient registry = new RegistryClient(Servers.url(server), access.access());
+        RegistryClient registry = new RegistryClient(Servers.url(server), access.access()).withHeaders(read.headers());
         LayerStore layers = new LayerStore(store != null ? store : DataDirs.defaultLayerStore());
         PulledImage pulled;
         try {

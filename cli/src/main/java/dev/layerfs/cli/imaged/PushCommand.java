@@ -67,7 +67,9 @@ public final class PushCommand implements Callable<Integer> {
         } catch (LayerRefusedException e) {
             throw new UserError(e.getMessage(), e);
         }
-        System.out.println("pushed " + ref + " " + result.manifestDigest() + " (" + result.manifest().layers().size() + " layers)");
+        // The index lets a reader on any node see this push: imaged pull --min-index N.
+        System.out.println("pushed " + ref + " " + result.manifestDigest() + " (" + result.manifest().layers().size() + " layers)"
+                + registry.writeIndex().stream().mapToObj(i -> " at index " + i).findFirst().orElse(""));
         return 0;
     }
 }

@@ -19,6 +19,15 @@ public final class RegistryAccessOptions {
                     + "default: $IMAGED_CA_FILE, else the JVM's trust store.")
     Path caFile;
 
+    /** The --token-file given, to be recorded (never the token) for later use, e.g. by a container's hooks. */
+    public Optional<Path> tokenFile() {
+        return Optional.ofNullable(tokenFile);
+    }
+
+    public Optional<Path> caFile() {
+        return Optional.ofNullable(caFile);
+    }
+
     public ClientAccess access() {
         try {
             return ClientAccess.from(Optional.ofNullable(tokenFile), Optional.ofNullable(caFile), System.getenv());

@@ -37,6 +37,8 @@ import java.util.concurrent.Callable;
                 "  statfs=top|sum        df: the top branch (default) or the sum over file systems",
                 "  lowerdir=A:B,upperdir=U,workdir=W   fuse-overlayfs style, same as dirs=U=rw:A=ro:B=ro",
                 "  anything else         passed to FUSE, e.g. suid,dev for a container rootfs",
+                "With remount, on a mounted union: add:INDEX:DIR[=MODE], append:DIR, prepend:DIR,",
+                "  del:DIR, mod:DIR=MODE change its branches live (see layerfs branch); others are ignored.",
                 "As root the mount is shared: allow_other, default_permissions.",
                 "In the background the daemon logs to /run/layerfs/<mountpoint>.log",
                 "(mountpoint escaped: /srv/ct/rootfs -> srv-ct-rootfs) unless --log is given."})
@@ -61,6 +63,10 @@ public final class MountCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (Remount.asked(options)) {
+            Remount.apply(mountPoint, options);
+            return 0;
+        }
         MountOptions parsed;
         Path real;
         try {
@@ -86,6 +92,7 @@ public final class MountCommand implements Callable<Integer> {
         // C1 only: the work is system calls, so C2 adds nothing but a slow warm-up (a cold
         // ls -lR took twice as long with it; sequential I/O was the same).
         cmd.addAll(List.of("-XX:+UseSerialGC", "-Xms8m", "-XX:ReservedCodeCacheSize=48m", "-XX:TieredStopAtLevel=1"));
+        cmd.addAll(ClassDataArchive.jvmOptions());
         String extra = System.getenv("LAYERFS_JAVA_OPTS");
         if (extra != null && !extra.isBlank()) {
             cmd.addAll(List.of(extra.trim().split("\\s+")));

@@ -7,6 +7,8 @@ import dev.layerfs.imaged.client.ImageRef;
 import dev.layerfs.imaged.client.Progress;
 import dev.layerfs.imaged.client.PushResult;
 import dev.layerfs.imaged.client.RegistryClient;
+import dev.layerfs.imaged.client.RegistryException;
+import dev.layerfs.imaged.meta.Fence;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,8 +49,20 @@ public final class ContainerCommitter {
                     + container.lxcpathOption() + "-n " + container.name() + "), so that all its writes are in its branch");
         }
         URI to = server.orElse(record.server());
-        PushResult pushed = new ImagePusher(new RegistryClient(to, access), progress)
-                .push(container.delta(), target, Optional.of(record.pinned()));
+        // A container with a lease commits under it: refused once another host got the name after this one.
+        Optional<Fence> fence = ContainerLeases.of(container, System.getenv())
+                .map(leases -> leases.fenceForCommit(HostIdentity.holder(System.getenv())));
+        PushResult pushed;
+        try {
+            pushed = new ImagePusher(new RegistryClient(to, access), progress)
+                    .push(container.delta(), target, Optional.of(record.pinned()), fence);
+        } catch (RegistryException e) {
+            if (e.status() == 409 && fence.isPresent()) {
+                throw new UserError("container " + container.name() + " is not committed: the registry refused " + fence.get()
+                        + " (" + e.getMessage() + ")", e);
+            }
+            throw e;
+        }
         log.debug("committed container {} as {} ({}) on {}", container.name(), target, pushed.manifestDigest(), record.pinned());
         return pushed;
     }

@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.URI;
+import java.util.Optional;
 
 /**
  * Makes containers from imaged images: the union of a private writable branch over the image's
@@ -41,12 +42,25 @@ public final class ContainerCreator {
 
     /** Pulls the image (layers already in the store are not fetched again) and makes the container. */
     public PulledImage create(ContainerDir container, ImageRef image, URI server) throws IOException {
+        return create(container, image, server, Optional.empty());
+    }
+
+    /**
+     * With {@code lease}, the container holds the lease {@code lxc:NAME} on {@code server} while it
+     * runs (see {@link ContainerLeases}); without, it may run on several hosts at once.
+     */
+    public PulledImage create(ContainerDir container, ImageRef image, URI server, Optional<ContainerWriter.LeaseFiles> lease)
+            throws IOException {
         // Refuse a taken name or an unwritable lxcpath before a long pull, not after.
         ContainerWriter.checkCanCreate(container);
         PulledImage pulled = new ImagePuller(new RegistryClient(server, access), store, progress).pull(image);
         UnionDirs union = UnionDirs.overLayers(container.delta(), pulled.layersTopFirst());
         ImageRecord record = new ImageRecord(image, pulled.manifestDigest(), server);
-        writer.create(container, ContainerWriter.Contents.fromImage(union, record.toText()));
+        ContainerWriter.Contents contents = ContainerWriter.Contents.fromImage(union, record.toText());
+        if (lease.isPresent()) {
+            contents = contents.withLease(lease.get().lease(), lease.get().imagedLauncher());
+        }
+        writer.create(container, contents);
         log.debug("created container {} from {} ({}, {} layers)", container.name(), image, pulled.manifestDigest(),
                 pulled.layersTopFirst().size());
         return pulled;

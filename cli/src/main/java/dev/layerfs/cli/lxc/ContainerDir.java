@@ -62,6 +62,31 @@ public record ContainerDir(Path lxcpath, ContainerName name) {
         return dir().resolve("layerfs.image");
     }
 
+    /** The container's lease settings and last grant (imaged lxc create without --no-lease). */
+    public Path leaseFile() {
+        return dir().resolve("imaged.lease");
+    }
+
+    /** Takes and gives back the lease; run by the mount and umount hooks. */
+    public Path leaseHook() {
+        return dir().resolve("imaged-lease-hook");
+    }
+
+    /** What the lease hook and the renewer did. */
+    public Path leaseLog() {
+        return dir().resolve("imaged-lease.log");
+    }
+
+    /** The pid of the renewer keeping the lease while the container runs. */
+    public Path renewerPid() {
+        return dir().resolve("imaged-lease.pid");
+    }
+
+    /** The lease that makes the name one container cluster-wide. */
+    public String leaseName() {
+        return "lxc:" + name.value();
+    }
+
     /** True when the default lxcpath is used, so that commands shown to the user can omit -P. */
     public boolean defaultLxcpath() {
         return lxcpath.equals(DEFAULT_LXCPATH);

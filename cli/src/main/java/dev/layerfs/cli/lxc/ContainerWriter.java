@@ -39,6 +39,7 @@ public final class ContainerWriter {
     static final String CONFIG_TEMPLATE = "layerfs-container.conf.in";
     static final String MOUNT_HOOK_TEMPLATE = "layerfs-mount-hook.in";
     static final String UMOUNT_HOOK_TEMPLATE = "layerfs-umount-hook.in";
+    static final String LEASE_HOOK_TEMPLATE = "imaged-lease-hook.in";
 
     private final TemplateStore templates;
     private final Path layerfsLauncher;
@@ -56,17 +57,26 @@ public final class ContainerWriter {
     }
 
     /** What goes into a new container's directory besides config and hooks. */
-    public record Contents(UnionDirs union, boolean privateBranch, Optional<String> image) {
+    public record Contents(UnionDirs union, boolean privateBranch, Optional<String> image, Optional<LeaseFiles> lease) {
 
         /** A container over branches the user named. */
         public static Contents overBranches(UnionDirs union) {
-            return new Contents(union, false, Optional.empty());
+            return new Contents(union, false, Optional.empty(), Optional.empty());
         }
 
         /** A container from an image: a private branch {@code delta/} and the image's record. */
         public static Contents fromImage(UnionDirs union, String imageRecord) {
-            return new Contents(union, true, Optional.of(imageRecord));
+            return new Contents(union, true, Optional.of(imageRecord), Optional.empty());
         }
+
+        /** The same with a lease per container name: {@code imaged.lease} and the hook that takes it. */
+        public Contents withLease(ContainerLease lease, Path imagedLauncher) {
+            return new Contents(union, privateBranch, image, Optional.of(new LeaseFiles(lease, imagedLauncher.toAbsolutePath())));
+        }
+    }
+
+    /** A container's lease settings and the {@code imaged} launcher its lease hook runs. */
+    public record LeaseFiles(ContainerLease lease, Path imagedLauncher) {
     }
 
     /**
@@ -94,17 +104,20 @@ public final class ContainerWriter {
     public void create(ContainerDir container, Contents contents) {
         Path lxcpath = container.lxcpath();
         checkFree(container);
-        Map<String, String> values = Map.of(
+        Map<String, String> values = new java.util.HashMap<>(Map.of(
                 "NAME", container.name().value(),
                 "DIR", container.dir().toString(),
                 "ROOTFS", container.rootfs().toString(),
+                "LXCPATH", lxcpath.toString(),
                 "LXCPATH_OPTION", container.lxcpathOption(),
                 "LAYERFS", layerfsLauncher.toString(),
-                "GENERATOR", generator);
+                "GENERATOR", generator));
+        contents.lease().ifPresent(l -> values.put("IMAGED", l.imagedLauncher().toString()));
         // Fill every template before touching the disk: a broken template changes nothing.
         String config = templates.read(CONFIG_TEMPLATE).fill(values);
         String mountHook = templates.read(MOUNT_HOOK_TEMPLATE).fill(values);
         String umountHook = templates.read(UMOUNT_HOOK_TEMPLATE).fill(values);
+        Optional<String> leaseHook = contents.lease().map(l -> templates.read(LEASE_HOOK_TEMPLATE).fill(values));
 
         Path temp;
         try {
@@ -125,6 +138,11 @@ public final class ContainerWriter {
             }
             if (contents.image().isPresent()) {
                 write(temp.resolve(container.imageFile().getFileName()), contents.image().get(), "rw-r--r--");
+            }
+            if (leaseHook.isPresent()) {
+                // The hooks only take and renew the lease when both files are there.
+                write(temp.resolve(container.leaseFile().getFileName()), contents.lease().get().lease().toText(), "rw-r--r--");
+                write(temp.resolve(container.leaseHook().getFileName()), leaseHook.get(), "rwxr-xr-x");
             }
             syncDirectory(temp);
             Files.move(temp, container.dir(), StandardCopyOption.ATOMIC_MOVE);

@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
                 LxcCreateCommand.class,
                 LxcCommitCommand.class,
                 LxcDestroyCommand.class,
+                LxcLeaseHookCommand.class,
         })
 public final class LxcCommand {
 }

@@ -1,6 +1,7 @@
 package dev.layerfs.cli.lxc;
 
 import dev.layerfs.cli.UserError;
+import dev.layerfs.cli.imaged.DurationConverter;
 import dev.layerfs.cli.imaged.RegistryAccessOptions;
 import dev.layerfs.cli.imaged.Servers;
 import dev.layerfs.imaged.client.ImageRef;
@@ -14,7 +15,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /** {@code imaged lxc create NAME --image REPO:TAG}: a container on the image's shared layers. */
@@ -46,16 +50,32 @@ public final class LxcCreateCommand implements Callable<Integer> {
             description = "layer store (default: /var/lib/imaged/layers for root, as for imaged pull)")
     Path store;
 
+    @Option(names = "--lease-ttl", paramLabel = "DURATION", defaultValue = "30s", converter = DurationConverter.class,
+            description = "The container holds the lease lxc:NAME on the registry while it runs, renewed every third of"
+                    + " this; another host may start it this long after this host stopped renewing (default: ${DEFAULT-VALUE}).")
+    Duration leaseTtl;
+
+    @Option(names = "--no-lease",
+            description = "Start without the lease lxc:NAME: the container may then run on several hosts at once, and"
+                    + " starts while the registry is unreachable (default: starting needs the lease).")
+    boolean noLease;
+
     @Override
     public Integer call() throws Exception {
         ContainerDir container = new ContainerDir(lxcpath, new ContainerName(name));
         ImageRef ref = Servers.image(image);
         Lxc.requireInstalled();
+        if (!noLease && (leaseTtl.toMillis() < 1000 || leaseTtl.toDays() > 7)) {
+            throw new UserError("--lease-ttl " + leaseTtl.toMillis() + " ms is outside 1 s - 7 days");
+        }
+        URI url = Servers.url(server);
+        Optional<ContainerWriter.LeaseFiles> lease = noLease ? Optional.empty() : Optional.of(new ContainerWriter.LeaseFiles(
+                ContainerLease.fresh(url, leaseTtl, access.tokenFile(), access.caFile()), ImagedLauncher.find()));
         ContainerWriter writer = new ContainerWriter(TemplateStore.installed(), LayerfsLauncher.find(), "imaged lxc create");
         LayerStore layers = new LayerStore(store != null ? store : DataDirs.defaultLayerStore());
         PulledImage pulled;
         try {
-            pulled = new ContainerCreator(writer, layers, Progress.forTerminal(), access.access()).create(container, ref, Servers.url(server));
+            pulled = new ContainerCreator(writer, layers, Progress.forTerminal(), access.access()).create(container, ref, url, lease);
         } catch (RegistryException e) {
             RegistryAccessOptions.explainRefusal(e, server);
             if (e.isNotFound()) {
@@ -64,7 +84,8 @@ public final class LxcCreateCommand implements Callable<Integer> {
             throw e;
         }
         System.out.println("created container " + container.name() + " from " + ref + " " + pulled.manifestDigest()
-                + " (" + pulled.layersTopFirst().size() + " shared layers); start it with: lxc-start "
+                + " (" + pulled.layersTopFirst().size() + " shared layers" + (noLease ? ", no lease" : ", lease " + container.leaseName())
+                + "); start it with: lxc-start "
                 + container.lxcpathOption() + "-n " + container.name());
         return 0;
     }

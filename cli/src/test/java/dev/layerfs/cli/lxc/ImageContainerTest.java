@@ -72,7 +72,8 @@ class ImageContainerTest {
     }
 
     private Host.Run imaged(String... args) {
-        return Host.run(Map.of(LayerfsLauncher.ENV, launchers.layerfs().toString()), concat(launchers.imaged().toString(), args));
+        return Host.run(Map.of(LayerfsLauncher.ENV, launchers.layerfs().toString(), ImagedLauncher.ENV, launchers.imaged().toString()),
+                concat(launchers.imaged().toString(), args));
     }
 
     private void create(String name, String image) {

@@ -3,6 +3,7 @@ package dev.layerfs.imaged.client;
 import dev.layerfs.imaged.layer.LayerArchive;
 import dev.layerfs.imaged.layer.LayerPacker;
 import dev.layerfs.imaged.layer.PackedLayer;
+import dev.layerfs.imaged.meta.Fence;
 import dev.layerfs.imaged.oci.Descriptor;
 import dev.layerfs.imaged.oci.Digest;
 import dev.layerfs.imaged.oci.ImageConfig;
@@ -40,6 +41,11 @@ public final class ImagePusher {
     }
 
     public PushResult push(Path source, ImageRef target, Optional<ImageRef> base) throws IOException {
+        return push(source, target, base, Optional.empty());
+    }
+
+    /** As {@link #push(Path, ImageRef, Optional)}, the manifest PUT made under {@code fence} (refused once stale). */
+    public PushResult push(Path source, ImageRef target, Optional<ImageRef> base, Optional<Fence> fence) throws IOException {
         if (target.isByDigest()) {
             throw new IllegalArgumentException("push target " + target + " must name a tag, not a digest");
         }
@@ -71,7 +77,7 @@ public final class ImagePusher {
             ensureBlob(target.repository(), configDigest, configJson.length, "config", () -> new ByteArrayInputStream(configJson));
 
             Manifest manifest = Manifest.oci(new Descriptor(MediaTypes.OCI_CONFIG, configDigest, configJson.length), layers);
-            Digest manifestDigest = registry.putManifest(target.repository(), target.reference(), manifest.toJson(), MediaTypes.OCI_MANIFEST);
+            Digest manifestDigest = registry.putManifest(target.repository(), target.reference(), manifest.toJson(), MediaTypes.OCI_MANIFEST, fence);
             LOG.debug("pushed {} ({} layers) as {}", target, layers.size(), manifestDigest);
             return new PushResult(target, manifestDigest, manifest);
         } finally {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.layerfs.imaged.auth.ClientAccess;
 import dev.layerfs.imaged.auth.Credentials;
+import dev.layerfs.imaged.meta.Fence;
 import dev.layerfs.imaged.oci.Digest;
 import dev.layerfs.imaged.oci.Manifest;
 import dev.layerfs.imaged.oci.MediaTypes;
@@ -23,7 +24,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -47,6 +51,9 @@ public final class RegistryClient {
      * per chunk instead (each held in memory and acknowledged before the next is read).
      */
     public static final int STREAMED = 0;
+
+    /** Where imaged says a write committed (its Raft index); see {@link #writeIndex()}. */
+    public static final String WRITE_INDEX_HEADER = "Imaged-Index";
 
     /** Manifests and configs are small; a bigger one is refused rather than held in memory. */
     private static final int MAX_DOCUMENT = 4 << 20;
@@ -87,6 +94,8 @@ public final class RegistryClient {
     private final HttpClient http;
     private final int chunkSize;
     private final ClientAccess access;
+    private final Map<String, String> headers;
+    private final AtomicLong writeIndex = new AtomicLong();
 
     public RegistryClient(URI server) {
         this(server, STREAMED);
@@ -114,6 +123,29 @@ public final class RegistryClient {
                 .followRedirects(HttpClient.Redirect.NORMAL)
                 .connectTimeout(Duration.ofSeconds(10))
                 .build();
+        this.headers = Map.of();
+    }
+
+    private RegistryClient(RegistryClient from, Map<String, String> headers) {
+        this.server = from.server;
+        this.chunkSize = from.chunkSize;
+        this.access = from.access;
+        this.http = from.http;
+        this.headers = Map.copyOf(headers);
+    }
+
+    /**
+     * This client sending {@code headers} with every request too, e.g. {@code Imaged-Consistency:
+     * local} or {@code Imaged-Min-Index: N} for reads.
+     */
+    public RegistryClient withHeaders(Map<String, String> headers) {
+        return new RegistryClient(this, headers);
+    }
+
+    /** The highest Raft index imaged reported for this client's writes ({@code Imaged-Index}), if any. */
+    public OptionalLong writeIndex() {
+        long i = writeIndex.get();
+        return i > 0 ? OptionalLong.of(i) : OptionalLong.empty();
     }
 
     public URI server() {
@@ -219,8 +251,15 @@ public final class RegistryClient {
 
     /** PUTs a manifest under a tag (or digest); returns the digest the registry stored it under. */
     public Digest putManifest(String repo, String reference, byte[] body, String mediaType) throws IOException {
-        HttpResponse<byte[]> r = send(request("v2/" + repo + "/manifests/" + reference)
-                .header("Content-Type", mediaType).PUT(HttpRequest.BodyPublishers.ofByteArray(body)), HttpResponse.BodyHandlers.ofByteArray());
+        return putManifest(repo, reference, body, mediaType, Optional.empty());
+    }
+
+    /** With a fence: the registry stores it only while the fence's token is its lease's latest grant (else 409). */
+    public Digest putManifest(String repo, String reference, byte[] body, String mediaType, Optional<Fence> fence) throws IOException {
+        HttpRequest.Builder put = request("v2/" + repo + "/manifests/" + reference)
+                .header("Content-Type", mediaType).PUT(HttpRequest.BodyPublishers.ofByteArray(body));
+        fence.ifPresent(f -> put.header(Fence.LEASE_HEADER, f.lease()).header(Fence.TOKEN_HEADER, Long.toString(f.token())));
+        HttpResponse<byte[]> r = send(put, HttpResponse.BodyHandlers.ofByteArray());
         expect(r, "putting manifest " + repo + ":" + reference, 201);
         Digest ours = Digest.of(body);
         Optional<String> theirs = r.headers().firstValue("Docker-Content-Digest");
@@ -359,9 +398,11 @@ public final class RegistryClient {
     private <T> HttpResponse<T> send(HttpRequest.Builder request, HttpResponse.BodyHandler<T> handler) throws IOException {
         request.header("User-Agent", "imaged-client");
         access.token().ifPresent(t -> request.header("Authorization", Credentials.bearer(t)));
+        headers.forEach(request::header);
         HttpRequest req = request.build();
         try {
             HttpResponse<T> r = http.send(req, handler);
+            r.headers().firstValueAsLong(WRITE_INDEX_HEADER).ifPresent(i -> writeIndex.accumulateAndGet(i, Math::max));
             LOG.debug("{} {} -> {}", req.method(), req.uri(), r.statusCode());
             return r;
         } catch (ConnectException | HttpConnectTimeoutException e) {

@@ -6,6 +6,7 @@ import dev.layerfs.imaged.meta.MetadataService;
 import dev.layerfs.imaged.meta.Outcome;
 import dev.layerfs.imaged.meta.Query;
 import dev.layerfs.imaged.meta.ReadMode;
+import dev.layerfs.imaged.meta.WriteIndex;
 import dev.layerfs.imaged.oci.ErrorCode;
 import dev.layerfs.imaged.oci.RegistryException;
 import java.io.Closeable;
@@ -71,6 +72,7 @@ public final class RaftMetadataClient implements MetadataService, Closeable {
         String what = "write " + command.getClass().getSimpleName();
         Message m = message(Json.write(command));
         RaftClientReply reply = call(() -> client.io().send(m), what);
+        WriteIndex.record(reply.getLogIndex());
         return Json.read(reply.getMessage().getContent().toByteArray(), Outcome.class);
     }
 

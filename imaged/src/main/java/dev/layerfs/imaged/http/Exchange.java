@@ -1,6 +1,7 @@
 package dev.layerfs.imaged.http;
 
 import dev.layerfs.imaged.meta.Json;
+import dev.layerfs.imaged.meta.WriteIndex;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -72,13 +73,20 @@ final class Exchange {
         return this;
     }
 
+    /** A request that wrote says at which Raft index it committed (see {@link IndexGate}). */
+    private void stampWriteIndex() {
+        WriteIndex.latest().ifPresent(i -> response.getHeaders().put(IndexGate.INDEX_HEADER, i));
+    }
+
     void sendEmpty(int status) {
+        stampWriteIndex();
         response.setStatus(status);
         response.getHeaders().put("Content-Length", 0L);
         response.write(true, BufferUtil.EMPTY_BUFFER, callback);
     }
 
     void sendBytes(int status, String contentType, byte[] body) {
+        stampWriteIndex();
         response.setStatus(status);
         response.getHeaders().put("Content-Type", contentType);
         response.getHeaders().put("Content-Length", (long) body.length);
@@ -91,6 +99,7 @@ final class Exchange {
 
     /** Answers a HEAD: the headers a GET would send, no body. */
     void sendHead(int status, String contentType, long length) {
+        stampWriteIndex();
         response.setStatus(status);
         response.getHeaders().put("Content-Type", contentType);
         response.getHeaders().put("Content-Length", length);
@@ -99,6 +108,7 @@ final class Exchange {
 
     /** Streams {@code length} bytes of {@code file} from {@code offset}. */
     void sendFile(int status, String contentType, Path file, long offset, long length) {
+        stampWriteIndex();
         if (isHead()) {
             sendHead(status, contentType, length);
             return;

@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
 final class OpsHandler {
 
     private static final Pattern MEMBER = Pattern.compile("/cluster/members/([^/]+)");
-    private static final Pattern LEASE = Pattern.compile("/leases/([A-Za-z0-9][A-Za-z0-9_.:-]{0,127})(/check)?");
+    private static final Pattern LEASE = Pattern.compile("/leases/([A-Za-z0-9][A-Za-z0-9_.:-]{0,127})(/check|/fence)?");
 
     private final Operations ops;
     private final dev.layerfs.imaged.auth.PeerAccess peers;
@@ -62,7 +62,7 @@ final class OpsHandler {
             Long grace = ex.param("graceMs").map(v -> number("graceMs", v)).orElse(null);
             ex.sendJson(200, ops.gc().collect(dryRun, untagged, grace));
         } else if ((m = LEASE.matcher(path)).matches()) {
-            lease(ex, m.group(1), m.group(2) != null);
+            lease(ex, m.group(1), m.group(2) == null ? ex.method() : m.group(2).substring(1).toUpperCase(java.util.Locale.ROOT));
         } else if (path.startsWith("/leases/")) {
             throw new RegistryException(ErrorCode.NAME_INVALID, 400, "invalid lease name '" + path.substring(8)
                     + "' (letters, digits, '.', '_', ':', '-'; at most 128)", path.substring(8));
@@ -106,11 +106,11 @@ final class OpsHandler {
         ex.sendJson(200, ops.status().report());
     }
 
-    private void lease(Exchange ex, String name, boolean check) {
+    private void lease(Exchange ex, String name, String action) {
         long now = System.currentTimeMillis();
-        switch (check ? "CHECK" : ex.method()) {
+        switch (action) {
             case "GET" -> {
-                Lease l = ops.meta().read(new Query.GetLease(name)).orElseThrow(() ->
+                Lease l = ops.meta().read(new Query.GetLease(name), RegistryHandler.readMode(ex)).orElseThrow(() ->
                         new RegistryException(ErrorCode.NAME_UNKNOWN, 404, "lease " + name + " is not held", name));
                 ex.sendJson(200, l);
             }
@@ -124,6 +124,8 @@ final class OpsHandler {
                 ex.sendEmpty(204);
             }
             case "CHECK" -> answer(ex, ops.meta().apply(new Command.CheckLease(name, token(ex), now)));
+            // Would a write under this token pass the fence (no later grant)? For a fenced writer's early check.
+            case "FENCE" -> answer(ex, ops.meta().apply(new Command.CheckFence(name, token(ex), now)));
             default -> ErrorResponses.unsupported(ex, "leases");
         }
     }

@@ -26,6 +26,9 @@ import java.util.List;
         @JsonSubTypes.Type(Command.RenewLease.class),
         @JsonSubTypes.Type(Command.ReleaseLease.class),
         @JsonSubTypes.Type(Command.CheckLease.class),
+        @JsonSubTypes.Type(Command.PutManifestFenced.class),
+        @JsonSubTypes.Type(Command.CheckFence.class),
+        @JsonSubTypes.Type(Command.AdmitNode.class),
 })
 public sealed interface Command {
 
@@ -116,6 +119,13 @@ public sealed interface Command {
         }
     }
 
+    /** An operator adds {@code node}: were it removed before, it may register again. */
+    record AdmitNode(String node) implements Command {
+        public Outcome applyTo(Metadata m) {
+            return m.admitNode(node);
+        }
+    }
+
     /** A node is being removed: copy its blobs elsewhere and send it no new ones (or undo that). */
     record MarkLeaving(String node, boolean leaving) implements Command {
         public Outcome applyTo(Metadata m) {
@@ -156,6 +166,24 @@ public sealed interface Command {
     record CheckLease(String name, long token, long now) implements Command {
         public Outcome applyTo(Metadata m) {
             return m.checkLease(name, token, now);
+        }
+    }
+
+    /**
+     * {@link PutManifest} made under a lease: checked against the lease and applied in one entry,
+     * so no grant can slip in between the check and the write.
+     */
+    record PutManifestFenced(String repository, String tag, ManifestRecord manifest, long at, String lease, long token)
+            implements Command {
+        public Outcome applyTo(Metadata m) {
+            return m.putManifestFenced(repository, tag, manifest, at, new Fence(lease, token));
+        }
+    }
+
+    /** Whether a write under {@code token} would pass the fence now (refused once a later grant exists). */
+    record CheckFence(String name, long token, long now) implements Command {
+        public Outcome applyTo(Metadata m) {
+            return m.checkFence(name, token, now);
         }
     }
 }

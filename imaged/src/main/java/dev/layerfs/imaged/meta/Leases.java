@@ -49,8 +49,27 @@ final class Leases {
         if (refused != null) {
             return refused;
         }
-        table.remove(name);
+        // The grant is kept, lapsed: its token stays the latest until the next grant (see fence).
+        Lease current = table.get(name);
+        table.put(name, new Lease(name, current.holder(), token, Math.min(current.expiresAt(), clock)));
         return Outcome.ok();
+    }
+
+    /**
+     * The gate of a write made with what a holder did under its grant (a container's changes,
+     * committed after it stopped): refused once a later grant exists, whether the holder's grant
+     * is live, lapsed or released. As storage checks fencing tokens: a token lower than the
+     * latest one is stale.
+     */
+    Outcome fence(String name, long token, long now) {
+        advance(now);
+        Lease latest = table.get(name);
+        if (latest == null || latest.token() != token) {
+            return Outcome.refused(ErrorCode.DENIED, "token " + token + " of lease " + name + (latest == null
+                    ? " was never granted" : latest.token() > token ? " was superseded by the grant of token "
+                    + latest.token() + " to " + latest.holder() : " is not a grant (the latest is " + latest.token() + ")"), name);
+        }
+        return Outcome.answer(Json.text(latest));
     }
 
     /** A fenced action: succeeds only for the current, unexpired grant's token. */
@@ -86,8 +105,8 @@ final class Leases {
                     + (current == null ? " (not held)" : " (current token " + current.token() + ", held by " + current.holder() + ")"), name);
         }
         if (!current.liveAt(now)) {
-            return Outcome.refused(ErrorCode.DENIED, "lease " + name + " with token " + token + " expired "
-                    + (now - current.expiresAt()) + " ms ago", name);
+            return Outcome.refused(ErrorCode.DENIED, "lease " + name + " is not held: the grant of token " + token + " ended "
+                    + (now - current.expiresAt()) + " ms ago (expired or released)", name);
         }
         return null;
     }

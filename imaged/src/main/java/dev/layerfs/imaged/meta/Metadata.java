@@ -41,6 +41,12 @@ public final class Metadata {
     private final Leases leases = new Leases();
     /** Nodes being removed: they get no new blob copies while their blobs are copied elsewhere. */
     private final TreeSet<String> leaving = new TreeSet<>();
+    /**
+     * Nodes removed from the cluster. A removed node that was down when it was removed still
+     * believes it is a member when it comes back: it must not register again nor be counted as a
+     * holder, until an operator adds it again ({@code cluster add}).
+     */
+    private final TreeSet<String> removed = new TreeSet<>();
     /** The log index of the entry being applied (set by the state machine): fencing tokens. */
     private long applyingIndex;
 
@@ -59,7 +65,8 @@ public final class Metadata {
     /** The whole model as written to a snapshot. */
     record Image(Map<String, Repository> repositories, Map<String, BlobRecord> blobs,
                  Map<String, NodeRecord> nodes, List<UploadResult> uploads,
-                 Map<String, Long> touched, Map<String, Lease> leases, long clock, java.util.Set<String> leaving) {
+                 Map<String, Long> touched, Map<String, Lease> leases, long clock, java.util.Set<String> leaving,
+                 java.util.Set<String> removed) {
     }
 
     /** Called by the state machine before each apply: the index of the entry about to change us. */
@@ -70,11 +77,31 @@ public final class Metadata {
     // ---- changes (called by commands) ----
 
     Outcome registerNode(String id, String httpAddress) {
+        if (removed.contains(id)) {
+            return refusedRemoved(id);
+        }
         nodes.put(id, new NodeRecord(id, httpAddress));
         return Outcome.ok();
     }
 
+    /** An operator adds a node (again): a node removed earlier may register once more. */
+    Outcome admitNode(String id) {
+        removed.remove(id);
+        return Outcome.ok();
+    }
+
+    private static Outcome refusedRemoved(String id) {
+        return Outcome.refused(ErrorCode.DENIED, "node " + id + " was removed from the cluster; to bring it back, start it"
+                + " with an empty data directory and --join, then run imaged cluster add", id);
+    }
+
     Outcome recordBlob(String repository, String digest, long size, List<String> holders, String uploadId, long at) {
+        for (String holder : holders) {
+            if (removed.contains(holder)) {
+                // A push through a removed node: its copy counts for nothing, so the push is not durable.
+                return refusedRemoved(holder);
+            }
+        }
         BlobRecord existing = blobs.get(digest);
         if (existing != null && existing.size() != size) {
             return Outcome.refused(ErrorCode.SIZE_INVALID,
@@ -95,7 +122,7 @@ public final class Metadata {
         if (existing == null) {
             return Outcome.refused(ErrorCode.BLOB_UNKNOWN, "no blob " + digest, digest);
         }
-        addHolders(digest, existing.size(), holders);
+        addHolders(digest, existing.size(), holders.stream().filter(h -> !removed.contains(h)).toList());
         return Outcome.ok();
     }
 
@@ -169,6 +196,7 @@ public final class Metadata {
     Outcome removeNode(String id) {
         nodes.remove(id);
         leaving.remove(id);
+        removed.add(id);
         for (BlobRecord b : List.copyOf(blobs.values())) {
             if (b.holders().contains(id)) {
                 dropHolder(b.digest(), id);
@@ -224,6 +252,15 @@ public final class Metadata {
 
     Outcome checkLease(String name, long token, long now) {
         return leases.check(name, token, now);
+    }
+
+    Outcome checkFence(String name, long token, long now) {
+        return leases.fence(name, token, now);
+    }
+
+    Outcome putManifestFenced(String repository, String tag, ManifestRecord manifest, long at, Fence fence) {
+        Outcome gate = leases.fence(fence.lease(), fence.token(), at);
+        return gate.succeeded() ? putManifest(repository, tag, manifest, at) : gate;
     }
 
     // ---- reads ----
@@ -451,7 +488,7 @@ public final class Metadata {
     public void writeSnapshot(OutputStream out) throws IOException {
         Json.MAPPER.writer().without(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET)
                 .writeValue(out, new Image(repositories, blobs, nodes, List.copyOf(uploads.values()),
-                        touched, leases.all(), leases.clock(), leaving));
+                        touched, leases.all(), leases.clock(), leaving, removed));
         out.flush();
     }
 
@@ -471,6 +508,9 @@ public final class Metadata {
         if (image.leaving() != null) {
             leaving.addAll(image.leaving());
         }
+        if (image.removed() != null) {
+            removed.addAll(image.removed());
+        }
     }
 
     public void clear() {
@@ -481,6 +521,7 @@ public final class Metadata {
         touched.clear();
         leases.restore(null, 0);
         leaving.clear();
+        removed.clear();
     }
 
     private void addHolders(String digest, long size, List<String> holders) {

@@ -3,6 +3,7 @@ package dev.layerfs.imaged.ops;
 import dev.layerfs.imaged.cluster.ClusterSpec;
 import dev.layerfs.imaged.cluster.MembershipClient;
 import dev.layerfs.imaged.cluster.RaftNode;
+import dev.layerfs.imaged.meta.Command;
 import dev.layerfs.imaged.meta.Command.MarkLeaving;
 import dev.layerfs.imaged.meta.Command.RemoveNode;
 import dev.layerfs.imaged.meta.MetadataService;
@@ -57,6 +58,7 @@ public final class Membership {
         Map<String, String> next = new TreeMap<>(members);
         next.put(id, raftAddress);
         LOG.info("adding node {} at {}: configuration {} -> {}", id, raftAddress, members.keySet(), next.keySet());
+        meta.submit(new Command.AdmitNode(id));
         try (MembershipClient client = new MembershipClient(members, raft.transport())) {
             client.setMembers(next);
         } catch (MembershipClient.NewMemberUnreachableException e) {

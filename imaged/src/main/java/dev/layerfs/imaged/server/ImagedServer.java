@@ -7,6 +7,7 @@ import dev.layerfs.imaged.cluster.RaftMetadataClient;
 import dev.layerfs.imaged.cluster.RaftNode;
 import dev.layerfs.imaged.cluster.RaftTransport;
 import dev.layerfs.imaged.http.AccessHandler;
+import dev.layerfs.imaged.http.IndexGate;
 import dev.layerfs.imaged.http.HttpServer;
 import dev.layerfs.imaged.http.RegistryHandler;
 import dev.layerfs.imaged.meta.Command.RegisterNode;
@@ -31,6 +32,8 @@ public final class ImagedServer implements AutoCloseable {
 
     /** Upload sessions idle this long are dropped at startup. */
     static final Duration ABANDONED_UPLOAD = Duration.ofDays(7);
+    /** How long a read with Imaged-Min-Index waits for this node to apply that entry before answering 503. */
+    static final long MIN_INDEX_WAIT_MILLIS = 10_000;
 
     private final ServerConfig config;
     private final ServerSecurity security;
@@ -78,7 +81,8 @@ public final class ImagedServer implements AutoCloseable {
         RegistryHandler routes = new RegistryHandler(self, registry, store, meta, this::status, security.peers());
         ops = new dev.layerfs.imaged.ops.Operations(self, opsConfig, raft, meta, store, replication);
         http = new HttpServer(config.listen(), new AccessHandler(security.policy(),
-                new dev.layerfs.imaged.http.OpsRoutes(ops, security.peers(), routes)), security.tls());
+                new IndexGate(self, raft::lastAppliedIndex, MIN_INDEX_WAIT_MILLIS,
+                        new dev.layerfs.imaged.http.OpsRoutes(ops, security.peers(), routes))), security.tls());
         http.start();
         LOG.info("node {}: registry API on {}://{}:{}, data in {}, replication factor {}", self,
                 security.tls().isPresent() ? "https" : "http", config.listen().getHostString(), http.port(), data, replication.factor());
@@ -102,6 +106,16 @@ public final class ImagedServer implements AutoCloseable {
                 meta.submit(new RegisterNode(config.cluster().self(), address));
                 LOG.info("node {}: registered HTTP address {}", config.cluster().self(), address);
                 return true;
+            } catch (dev.layerfs.imaged.oci.RegistryException e) {
+                if (e.code() == dev.layerfs.imaged.oci.ErrorCode.DENIED) {
+                    // Removed while it was down: it serves nothing as a member; say so once and stop trying.
+                    LOG.error("node {}: the cluster refuses this node: {}", config.cluster().self(), e.getMessage());
+                    return false;
+                }
+                LOG.info("node {}: cannot register yet ({}), retrying", config.cluster().self(), e.getMessage());
+                if (!pause()) {
+                    return false;
+                }
             } catch (RuntimeException e) {
                 LOG.info("node {}: cannot register yet ({}), retrying", config.cluster().self(), e.getMessage());
                 try {
@@ -112,6 +126,16 @@ public final class ImagedServer implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    private static boolean pause() {
+        try {
+            Thread.sleep(1000);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** Once registered: stop claiming blobs whose bytes this node lost, so repair re-copies them. */

@@ -9,8 +9,10 @@ import dev.layerfs.imaged.meta.Answers.TagPage;
 import dev.layerfs.imaged.meta.Answers.UploadResult;
 import dev.layerfs.imaged.meta.BlobRecord;
 import dev.layerfs.imaged.meta.Command;
+import dev.layerfs.imaged.meta.Fence;
 import dev.layerfs.imaged.meta.ManifestRecord;
 import dev.layerfs.imaged.meta.MetadataService;
+import dev.layerfs.imaged.meta.Outcome;
 import dev.layerfs.imaged.meta.Query;
 import dev.layerfs.imaged.meta.ReadMode;
 import dev.layerfs.imaged.oci.Digest;
@@ -149,6 +151,14 @@ public final class Registry {
     // ---- manifests ----
 
     public ManifestRecord putManifest(String repo, String reference, String contentType, byte[] body) {
+        return putManifest(repo, reference, contentType, body, Optional.empty());
+    }
+
+    /**
+     * With a fence, the manifest is stored only if the fence's token is still its lease's latest
+     * grant, checked in the same Raft entry that stores it; else 409 DENIED and nothing changes.
+     */
+    public ManifestRecord putManifest(String repo, String reference, String contentType, byte[] body, Optional<Fence> fence) {
         if (body.length > MAX_MANIFEST_BYTES) {
             throw new RegistryException(ErrorCode.SIZE_INVALID, 413,
                     "manifest of " + body.length + " bytes exceeds the " + MAX_MANIFEST_BYTES + " byte limit", null);
@@ -166,8 +176,19 @@ public final class Registry {
         }
         ManifestRecord record = new ManifestRecord(digest.toString(), parsed.mediaType(), body, parsed.references(),
                 parsed.subject(), parsed.artifactType());
-        meta.submit(new Command.PutManifest(repo, tag, record, System.currentTimeMillis()));
-        LOG.info("manifest {} put in {}{}", digest, repo, tag == null ? "" : " as " + tag);
+        long now = System.currentTimeMillis();
+        if (fence.isEmpty()) {
+            meta.submit(new Command.PutManifest(repo, tag, record, now));
+        } else {
+            Fence f = fence.get();
+            Outcome outcome = meta.apply(new Command.PutManifestFenced(repo, tag, record, now, f.lease(), f.token()));
+            if (!outcome.succeeded() && ErrorCode.DENIED.name().equals(outcome.error())) {
+                LOG.warn("manifest {} for {}{} refused: {}", digest, repo, tag == null ? "" : ":" + tag, outcome.message());
+                throw new RegistryException(ErrorCode.DENIED, 409, outcome.message(), f.lease());
+            }
+            outcome.orThrow();
+        }
+        LOG.info("manifest {} put in {}{}{}", digest, repo, tag == null ? "" : " as " + tag, fence.map(f -> " under " + f).orElse(""));
         return record;
     }
 

@@ -82,4 +82,31 @@ class LeasesTest {
         assertEquals("h", restored.lease("y").orElseThrow().holder());
         assertFalse(restored.lease("x").isPresent());
     }
+
+    @Test
+    void aFencedWriteIsRefusedOnceALaterGrantExistsAndChangesNothing() {
+        String m1 = "sha256:" + "1".repeat(64);
+        String m2 = "sha256:" + "2".repeat(64);
+        Lease a = granted(apply(new AcquireLease("lxc:c1", "host-a", 1000, 10_000)));
+        assertTrue(apply(new Command.PutManifestFenced("app", "v1", manifest(m1), 10_100, "lxc:c1", a.token())).succeeded(),
+                "the holder's write passes while its grant is live");
+        assertTrue(apply(new ReleaseLease("lxc:c1", a.token(), 10_200)).succeeded());
+        assertTrue(apply(new Command.CheckFence("lxc:c1", a.token(), 10_300)).succeeded(),
+                "after a release, the holder's token is still the latest grant: its stopped container's changes may be committed");
+
+        Lease b = granted(apply(new AcquireLease("lxc:c1", "host-b", 1000, 10_400)));
+        Outcome stale = apply(new Command.PutManifestFenced("app", "v1", manifest(m2), 10_500, "lxc:c1", a.token()));
+        assertEquals("DENIED", stale.error());
+        assertEquals("token " + a.token() + " of lease lxc:c1 was superseded by the grant of token " + b.token() + " to host-b",
+                stale.message());
+        assertEquals(m1, meta.manifest("app", "v1").orElseThrow().digest(), "the tag did not move");
+        assertFalse(meta.manifest("app", m2).isPresent(), "the refused manifest was not stored");
+        assertEquals("DENIED", apply(new Command.CheckFence("lxc:never", 1, 10_600)).error());
+    }
+
+    private ManifestRecord manifest(String digest) {
+        apply(new Command.RecordBlob("app", "sha256:" + "c".repeat(64), 10, java.util.List.of("n1"), null));
+        return new ManifestRecord(digest, "application/vnd.oci.image.manifest.v1+json",
+                ("{\"m\":\"" + digest + "\"}").getBytes(StandardCharsets.UTF_8), java.util.List.of("sha256:" + "c".repeat(64)), null, null);
+    }
 }

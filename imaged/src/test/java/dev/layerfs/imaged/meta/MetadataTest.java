@@ -175,4 +175,27 @@ class MetadataTest {
         assertTrue(meta.upload("u0").isEmpty());
         assertTrue(meta.upload("u" + (Metadata.REMEMBERED_UPLOADS + 4)).isPresent());
     }
+
+    @Test
+    void aRemovedNodeCannotRegisterAgainNorHoldBlobsUntilItIsAdmittedAgain() throws Exception {
+        assertTrue(apply(new Command.RegisterNode("n3", "127.0.0.1:5003")).succeeded());
+        assertTrue(apply(new Command.RemoveNode("n3")).succeeded());
+        Outcome back = apply(new Command.RegisterNode("n3", "127.0.0.1:5003"));
+        assertEquals("DENIED", back.error());
+        assertTrue(back.message().startsWith("node n3 was removed from the cluster"), back.message());
+        assertEquals("DENIED", apply(new RecordBlob("r", CONFIG, 10, List.of("n1", "n3"), null)).error());
+        assertTrue(apply(new RecordBlob("r", CONFIG, 10, List.of("n1"), null)).succeeded());
+        assertTrue(apply(new Command.AddHolders(CONFIG, List.of("n2", "n3"))).succeeded());
+        assertEquals(List.of("n1", "n2"), meta.blob(CONFIG).orElseThrow().holders(), "the removed node is not counted");
+
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        meta.writeSnapshot(out);
+        Metadata restored = new Metadata();
+        restored.readSnapshot(new java.io.ByteArrayInputStream(out.toByteArray()));
+        assertEquals("DENIED", Json.read(Json.write(new Command.RegisterNode("n3", "a:1")), Command.class).applyTo(restored).error(),
+                "the removal survives a snapshot");
+
+        assertTrue(apply(new Command.AdmitNode("n3")).succeeded());
+        assertTrue(apply(new Command.RegisterNode("n3", "127.0.0.1:5003")).succeeded());
+    }
 }

@@ -110,10 +110,80 @@ class MembershipTest {
         }
     }
 
+    @Test
+    @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    void aDownNodeIsReplacedWhileItIsDownAndNoAcknowledgedPushIsLostOrUnderReplicated() throws Exception {
+        List<String> args = List.of("--replication", "3", "--repair-period-ms", "1000");
+        try (ProcessCluster cluster = new ProcessCluster(dir, 3, args).start()) {
+            ImagedProcess n1 = cluster.node(0);
+            ImagedProcess n2 = cluster.node(1);
+            ImagedProcess n3 = cluster.node(2);
+            List<Image> acked = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                acked.add(cluster.node(i % 3).client().pushImage("lib/before", "b" + i, random(8_000, 2000 + i)));
+            }
+            n3.kill9();
+            for (int i = 0; i < 6; i++) { // acknowledged by n1 and n2 alone
+                acked.add(cluster.node(i % 2).client().pushImage("lib/during", "d" + i, random(8_000, 3000 + i)));
+            }
+
+            int raftPort = ImagedProcess.freePort();
+            ImagedProcess n4 = new ImagedProcess("n4", n1.peers() + ",n4=127.0.0.1:" + raftPort, ImagedProcess.freePort(),
+                    dir.resolve("n4"), concat(args, "--join"));
+            try {
+                n4.start().awaitHttp(Duration.ofSeconds(90));
+                JsonNode added = call(n1, "POST", "/cluster/members?id=n4&address=127.0.0.1:" + raftPort, 200);
+                assertEquals(List.of("n1", "n2", "n3", "n4"), fieldNames(added.get("members")));
+                JsonNode removed = call(n2, "DELETE", "/cluster/members/n3", 200);
+                assertEquals(List.of("n1", "n2", "n4"), fieldNames(removed.get("members")));
+                acked.add(n4.client().pushImage("lib/after", "a0", random(8_000, 4000)));
+
+                List<ImagedProcess> live = List.of(n1, n2, n4);
+                ImagedProcess.await(Duration.ofSeconds(120), "every acked blob on all three live members", () ->
+                        acked.stream().allMatch(i -> live.stream().allMatch(m -> holds(m, Digest.of(i.layer())) && holds(m, Digest.of(i.config())))));
+                for (ImagedProcess m : live) {
+                    for (Image i : acked) {
+                        assertPullable(m, i);
+                    }
+                }
+                JsonNode s = status(n4);
+                assertNull(nodeIn(s, "n3"), "n3 is gone from the cluster: " + s.get("nodes"));
+                assertEquals(3, s.get("nodes").size(), s.get("nodes").toString());
+                ImagedProcess.await(Duration.ofSeconds(30), "nothing under-replicated", () ->
+                        status(n1).get("replication").get("underReplicated").asInt() == 0);
+
+                // The dead machine reboots with its old data: it must not come back as a member.
+                n3.start().awaitHttp(Duration.ofSeconds(90));
+                Thread.sleep(5_000);
+                acked.add(n1.client().pushImage("lib/after", "a1", random(8_000, 4001)));
+                JsonNode later = status(n2);
+                assertNull(nodeIn(later, "n3"), "the removed node did not register again: " + later.get("nodes"));
+                assertEquals(List.of("n1", "n2", "n4"), members(later));
+                assertTrue(n3.log().contains("node n3: the cluster refuses this node: node n3 was removed from the cluster"),
+                        "the rebooted node says why it is not serving as a member");
+                for (ImagedProcess m : live) {
+                    assertPullable(m, acked.get(acked.size() - 1));
+                }
+            } finally {
+                n4.close();
+            }
+        }
+    }
+
     private static List<String> concat(List<String> a, String b) {
         List<String> all = new ArrayList<>(a);
         all.add(b);
         return all;
+    }
+
+    private static List<String> members(JsonNode status) {
+        List<String> ids = new ArrayList<>();
+        status.get("nodes").forEach(n -> {
+            if (n.path("member").asBoolean()) {
+                ids.add(n.get("id").asText());
+            }
+        });
+        return ids;
     }
 
     private static List<String> fieldNames(JsonNode object) {

@@ -1,0 +1,259 @@
+package dev.layerfs.cli.lxc;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static dev.layerfs.cli.lxc.LayerfsContainerTest.concat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * One container name, two hosts (two lxcpaths, two holder ids), one three-node imaged cluster:
+ * real lxc-start, real hooks, real renewer processes. The name runs on one host at a time, and
+ * the host that lost it is refused by token when it commits.
+ */
+@Timeout(value = 8, unit = TimeUnit.MINUTES)
+class ContainerLeaseTest {
+
+    private static final String TTL = "3s";
+
+    @TempDir
+    static Path shared;
+    private static List<ImagedNode> cluster;
+    private static Launchers launchers;
+
+    @TempDir
+    Path tmp;
+    private final List<Path> lxcpaths = new ArrayList<>();
+
+    @BeforeAll
+    static void clusterWithABusyboxImage() throws IOException {
+        RealLxc.assumeAvailable();
+        launchers = Launchers.write(shared.resolve("bin"));
+        assumeTrue(Host.run(launchers.layerfs().toString(), "mount", "--help").output().contains("Usage: layerfs mount"),
+                "SKIPPED: this build has no `layerfs mount` command yet; the container tests need it");
+        cluster = ImagedNode.cluster(shared.resolve("imaged"), 3);
+        Path base = BusyboxRootfs.build(shared.resolve("base"));
+        Host.run(launchers.imaged().toString(), "push", "--server", node(1).toString(), base.toString(), "busybox:1").ok();
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (cluster != null) {
+            cluster.forEach(ImagedNode::close);
+        }
+    }
+
+    @AfterEach
+    void stopAndUnmountEverything() {
+        lxcpaths.forEach(RealLxc::stopAll);
+        Host.unmountAllUnder(tmp);
+    }
+
+    private static URI node(int i) {
+        return cluster.get(i - 1).url();
+    }
+
+    /** A host: its own lxcpath and holder id, talking to its own node of the cluster. */
+    private record FakeHost(String id, Path lxcpath, URI server) {
+        Map<String, String> env() {
+            Map<String, String> env = new HashMap<>();
+            env.put(HostIdentity.ENV, id);
+            env.put(LayerfsLauncher.ENV, launchers.layerfs().toString());
+            env.put(ImagedLauncher.ENV, launchers.imaged().toString());
+            return env;
+        }
+
+        Host.Run imaged(String... args) {
+            return Host.run(env(), concat(launchers.imaged().toString(), args));
+        }
+
+        Host.Run lxc(String tool, String... args) {
+            return Host.run(env(), concat(tool, concat("-P", concat(lxcpath.toString(), args))));
+        }
+
+        void create(String name) {
+            imaged("lxc", "create", name, "--image", "busybox:1", "--server", server.toString(), "--lease-ttl", TTL,
+                    "-P", lxcpath.toString(), "--store", lxcpath.resolveSibling(id + "-layers").toString()).ok();
+        }
+
+        boolean running(String name) {
+            return lxc("lxc-info", "-n", name, "-s").output().contains("RUNNING");
+        }
+
+        Path dir(String name) {
+            return lxcpath.resolve(name);
+        }
+    }
+
+    private FakeHost host(String id, int node) throws IOException {
+        Path lxcpath = Files.createDirectory(tmp.resolve(id));
+        lxcpaths.add(lxcpath);
+        return new FakeHost(id, lxcpath, node(node));
+    }
+
+    @Test
+    void twoHostsRaceForOneNameOneWinsAndTheLoserTakesOverOnlyAfterTheLeaseLapsesAndTheFormerHolderIsFenced() throws Exception {
+        FakeHost a = host("host-a", 1);
+        FakeHost b = host("host-b", 3);
+        a.create("c1");
+        b.create("c1");
+
+        // Both start at once; the registry grants lxc:c1 to one of them.
+        CountDownLatch go = new CountDownLatch(1);
+        CompletableFuture<Host.Run> startA = CompletableFuture.supplyAsync(() -> awaitThen(go, () -> a.lxc("lxc-start", "-n", "c1")));
+        CompletableFuture<Host.Run> startB = CompletableFuture.supplyAsync(() -> awaitThen(go, () -> b.lxc("lxc-start", "-n", "c1")));
+        go.countDown();
+        Host.Run ranA = startA.get(3, TimeUnit.MINUTES);
+        Host.Run ranB = startB.get(3, TimeUnit.MINUTES);
+        assertTrue((ranA.exit() == 0) != (ranB.exit() == 0), "exactly one start succeeds:\nA: " + ranA + "\nB: " + ranB);
+        FakeHost winner = ranA.exit() == 0 ? a : b;
+        FakeHost loser = winner == a ? b : a;
+        assertTrue(winner.running("c1"), "the winner's container runs");
+        assertTrue(!loser.running("c1"), "the loser's container does not");
+        assertEquals(List.of(), MountTable.mountsAtOrUnder(loser.lxcpath()), "the loser mounted nothing");
+        String winnerHolder = holder(winner);
+        assertTrue(winnerHolder.endsWith("/" + winner.id()), "the holder id names the host: " + winnerHolder);
+        long winnerToken = token(winner);
+
+        // Starting again, in the foreground: refused with the reason on lxc-start's stderr.
+        Host.Run refused = loser.lxc("lxc-start", "-F", "-n", "c1");
+        assertNotEquals(0, refused.exit());
+        assertTrue(refused.output().contains("layerfs-mount-hook: c1: container c1 is not started here: lease lxc:c1 is held by "
+                + winnerHolder + " (token " + winnerToken + ")"), refused.output());
+        assertTrue(!loser.running("c1"));
+
+        // The renewer keeps the grant alive well past its TTL.
+        Thread.sleep(4_000);
+        assertTrue(loser.lxc("lxc-start", "-n", "c1").exit() != 0, "still held after more than a TTL: the renewer renews");
+
+        // The winner's renewer dies (the container keeps running there): the grant lapses, the loser takes over.
+        long renewer = Long.parseLong(Files.readString(winner.dir("c1").resolve("imaged-lease.pid")).strip());
+        assertTrue(Host.run("kill", "-9", Long.toString(renewer)).exit() == 0);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        Host.Run takeover;
+        while ((takeover = loser.lxc("lxc-start", "-n", "c1")).exit() != 0) {
+            assertTrue(System.nanoTime() < deadline, "the loser could not start c1 within 30 s of the lease's holder dying:\n" + takeover);
+            Thread.sleep(500);
+        }
+        assertTrue(loser.running("c1"));
+        long loserToken = token(loser);
+        assertTrue(loserToken > winnerToken, "the new grant's token is larger: " + loserToken + " > " + winnerToken);
+
+        // Each host changes its copy; the former holder stops its (now fenced) container.
+        Files.writeString(winner.dir("c1").resolve("rootfs/root/who"), "former holder\n");
+        Files.writeString(loser.dir("c1").resolve("rootfs/root/who"), "current holder\n");
+        winner.lxc("lxc-stop", "-n", "c1", "-k").ok();
+        loser.lxc("lxc-stop", "-n", "c1").ok();
+
+        // The current holder commits; the former holder's commit with its stale token is refused.
+        loser.imaged("lxc", "commit", "c1", "app:1", "-P", loser.lxcpath().toString()).ok();
+        String committed = manifestDigest(node(2), "app", "1");
+        Host.Run stale = winner.imaged("lxc", "commit", "c1", "app:1", "-P", winner.lxcpath().toString());
+        assertEquals(2, stale.exit(), stale.output());
+        assertTrue(stale.output().startsWith("imaged: container c1 is not committed: this host's lease is stale (token "
+                + winnerToken + " of lease lxc:c1 was superseded by the grant of token " + loserToken + " to "), stale.output());
+        for (int i = 1; i <= 3; i++) {
+            assertEquals(committed, manifestDigest(node(i), "app", "1"), "app:1 unchanged on n" + i);
+        }
+
+        // The registry itself refuses the stale token, in the entry that would store the manifest.
+        byte[] manifest = manifestBytes(node(1), "app", "1");
+        HttpResponse<String> fenced = putManifest(node(2), "app", "2", manifest, "lxc:c1", winnerToken);
+        assertEquals(409, fenced.statusCode(), fenced.body());
+        assertTrue(fenced.body().contains("superseded"), fenced.body());
+        for (int i = 1; i <= 3; i++) {
+            assertEquals(404, get(node(i), "/v2/app/manifests/2").statusCode(), "nothing stored under app:2 on n" + i);
+        }
+        assertEquals(201, putManifest(node(2), "app", "2", manifest, "lxc:c1", loserToken).statusCode(),
+                "the current token passes (its container stopped and released, and nobody took the name since)");
+    }
+
+    @Test
+    void aContainerIsNotStartedWhenItsLeaseCannotBeTakenUnlessCreatedWithout() throws Exception {
+        FakeHost a = host("host-a", 2);
+        a.create("c2");
+        // The registry moved away: nothing answers where the lease is taken.
+        Path leaseFile = a.dir("c2").resolve("imaged.lease");
+        Files.writeString(leaseFile, Files.readString(leaseFile).replace(a.server().toString(), "http://127.0.0.1:9"));
+        Host.Run refused = a.lxc("lxc-start", "-F", "-n", "c2");
+        assertNotEquals(0, refused.exit());
+        assertTrue(refused.output().contains("layerfs-mount-hook: c2: container c2 is not started: its lease lxc:c2 cannot be taken"),
+                refused.output());
+        assertEquals(List.of(), MountTable.mountsAtOrUnder(a.lxcpath()));
+
+        a.imaged("lxc", "create", "c3", "--image", "busybox:1", "--server", a.server().toString(), "--no-lease",
+                "-P", a.lxcpath().toString(), "--store", tmp.resolve("layers").toString()).ok();
+        assertEquals("base motd\n", a.lxc("lxc-execute", "-n", "c3", "--", "/bin/cat", "/etc/motd").ok().output());
+        assertTrue(!Files.exists(a.dir("c3").resolve("imaged.lease")));
+    }
+
+    private static <T> T awaitThen(CountDownLatch go, java.util.function.Supplier<T> action) {
+        try {
+            go.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return action.get();
+    }
+
+    private static String holder(FakeHost h) throws IOException {
+        return property(h, "holder");
+    }
+
+    private static long token(FakeHost h) throws IOException {
+        return Long.parseLong(property(h, "token"));
+    }
+
+    private static String property(FakeHost h, String key) throws IOException {
+        java.util.Properties p = new java.util.Properties();
+        p.load(new java.io.StringReader(Files.readString(h.dir("c1").resolve("imaged.lease"))));
+        return p.getProperty(key);
+    }
+
+    private static HttpResponse<byte[]> get(URI server, String path) throws IOException, InterruptedException {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(server.resolve(path))
+                .header("Accept", "application/vnd.oci.image.manifest.v1+json").build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    private static byte[] manifestBytes(URI server, String repo, String tag) throws IOException, InterruptedException {
+        HttpResponse<byte[]> r = get(server, "/v2/" + repo + "/manifests/" + tag);
+        assertEquals(200, r.statusCode());
+        return r.body();
+    }
+
+    private static String manifestDigest(URI server, String repo, String tag) throws IOException, InterruptedException {
+        HttpResponse<byte[]> r = get(server, "/v2/" + repo + "/manifests/" + tag);
+        assertEquals(200, r.statusCode(), repo + ":" + tag + " on " + server);
+        return r.headers().firstValue("Docker-Content-Digest").orElseThrow();
+    }
+
+    private static HttpResponse<String> putManifest(URI server, String repo, String tag, byte[] body, String lease, long token)
+            throws IOException, InterruptedException {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(server.resolve("/v2/" + repo + "/manifests/" + tag))
+                .header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+                .header("Imaged-Fence-Lease", lease).header("Imaged-Fence-Token", Long.toString(token))
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
