@@ -45,14 +45,30 @@ final class BusyBranches {
                 }
             }
         }
-        if (hiddenFiles > 0 && now.writableId() != next.writableId()) {
+        if (hiddenFiles > 0 && !sameWritableLayout(now, next)) {
             busy.add(hiddenFiles + " removed file" + (hiddenFiles > 1 ? "s" : "")
-                    + " still open in the work directory of " + now.stack().get(0).dir());
+                    + " still open in the work directory of " + String.join(" or ", writableDirs(now)));
         }
         if (!busy.isEmpty()) {
             throw new ErrnoException(Errno.EBUSY, "branch busy: " + String.join("; ", busy)
                     + "; close them or use --force");
         }
+    }
+
+    /**
+     * Whether the writable branches are the same ones at the same positions: files removed while
+     * open are kept in a writable branch's work directory and known by that branch's position.
+     */
+    static boolean sameWritableLayout(OpenBranches.Generation now, OpenBranches.Generation next) {
+        return layout(now).equals(layout(next));
+    }
+
+    private static List<List<Integer>> layout(OpenBranches.Generation g) {
+        return g.stack().writableIndexes().stream().map(i -> List.of(i, g.id(i))).toList();
+    }
+
+    private static List<String> writableDirs(OpenBranches.Generation g) {
+        return g.stack().writableIndexes().stream().map(i -> g.stack().get(i).dir().toString()).toList();
     }
 
     /** The ids of every branch contributing to a directory open through the mount. */

@@ -18,6 +18,9 @@ final class DirTimes {
     private DirTimes() {
     }
 
+    /** For {@link #changedIn}: the change may not have touched the top level, whichever branch that is. */
+    static final int ANY = -1;
+
     /** A name in union directory {@code dir} changed in branch {@code branch}. Never fails the change itself. */
     static void changedIn(Lookup lookup, UnionPath dir, int branch) {
         if (lookup.branches().writableBranches().size() < 2) {

@@ -78,10 +78,14 @@ final class DirectoryRename {
             throw new ErrnoException(Errno.ENOENT, "changed during rename: " + from);
         }
         boolean toLowerHolds;
-        boolean toInTarget = false;
+        boolean toInTarget;
+        long replacedIno = -1;
         try (DirView view = lookup.openDir(to.parent())) {
             var replaced = lookup.replaceableDirectory(view, to);
             toInTarget = replaced.isPresent() && replaced.get().branch() == target;
+            if (toInTarget) {
+                replacedIno = replaced.get().stat().ino();
+            }
             toLowerHolds = lookup.holders(view, to.name()).stream().anyMatch(h -> h.branch() != target)
                     || Whiteouts.exists(toParent, to.name());
         }
@@ -113,6 +117,9 @@ final class DirectoryRename {
                     shown = lookup.find(view, to.name());
                 }
                 Fs.rename(staged, name, toParent, to.name());
+                if (toInTarget) {
+                    inodes.removed(target, replacedIno); // the empty directory the tree replaced
+                }
                 Whiteouts.remove(toParent, to.name());
                 Rename.dropReplaced(lookup, inodes, to, shown, target);
                 retireOld(from, fromParent, target);
@@ -122,9 +129,12 @@ final class DirectoryRename {
             }
         } finally {
             Fs.close(staged);
+            forgetQuietly(work, stage, target); // a tree never placed: its copies are no files of the union
             removeQuietly(work, stage);
         }
-        DirTimes.changedIn(lookup, from.parent(), target);
+        // the old name left from whichever writable branches held it, and the directory may
+        // have just been copied to the target branch with its old times: the union's view moves
+        DirTimes.changedIn(lookup, from.parent(), DirTimes.ANY);
         DirTimes.changedIn(lookup, to.parent(), target);
         LOG.debug("renamed directory {} to {} by copying its tree up", from, to);
     }
@@ -219,6 +229,14 @@ final class DirectoryRename {
 
     private static long[] times(Stat st) {
         return new long[] {st.atimeSec(), st.atimeNsec(), st.mtimeSec(), st.mtimeNsec()};
+    }
+
+    private void forgetQuietly(int work, String stage, int branch) {
+        try {
+            forgetTree(work, stage, branch);
+        } catch (ErrnoException e) {
+            LOG.debug("could not walk rename staging directory {}/{}: {}", Names.WORK_DIR, stage, e.toString());
+        }
     }
 
     private static void removeQuietly(int work, String stage) {

@@ -67,12 +67,6 @@ public final class OpenBranches implements AutoCloseable {
             return OptionalInt.empty();
         }
 
-        /** The id of the topmost writable branch, or -1 for a read-only stack. */
-        public int writableId() {
-            var writable = stack.writableIndexes();
-            return writable.isEmpty() ? -1 : ids[writable.get(0)];
-        }
-
         /** The ids of the writable branches, top first. */
         public java.util.List<Integer> writableIds() {
             return stack.writableIndexes().stream().map(i -> ids[i]).toList();

@@ -141,6 +141,11 @@ public final class UnionFs implements AutoCloseable {
                 }
                 workDirs.retire(work);
                 wire(work);
+            } else if (!BusyBranches.sameWritableLayout(now, gen)) {
+                // forced past files removed while open: their records name writable branches by
+                // position; the files stay in their work directory (the next mount clears it)
+                // and their descriptors keep working
+                hidden = new HiddenFiles(copyUp, removal, inodes);
             }
             if (now.id(0) != gen.id(0)) {
                 inodes.root(Fs.stat(branches.root(0), "."));

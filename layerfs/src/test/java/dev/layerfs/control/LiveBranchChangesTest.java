@@ -179,6 +179,7 @@ class LiveBranchChangesTest {
     void aRemovedFileStillOpenKeepsTheWritableBranchFromChanging() throws Exception {
         Path up = Tree.dir(tmp, "up");
         Path base = Tree.dir(tmp, "base");
+        Path extra = Tree.dir(tmp, "extra");
         Tree.write(base, "doomed", "still readable\n");
         try (LiveUnion u = LiveUnion.mount(up + "=rw:" + base + "=ro", Tree.dir(tmp, "mnt"));
              Holder reader = Holder.reader(u.resolve("doomed"))) {
@@ -186,8 +187,12 @@ class LiveBranchChangesTest {
             ControlException busy = assertThrows(ControlException.class, () -> change(u.path(), "mod:" + up + "=ro"));
             assertTrue(busy.getMessage().contains("1 removed file still open in the work director")
                     && busy.getMessage().contains(up.toString()), busy.getMessage());
+            // a branch above moves the writable one: busy too (removed files are known by its position)
+            busy = assertThrows(ControlException.class, () -> change(u.path(), "add:0:" + extra + "=ro"));
+            assertTrue(busy.getMessage().contains("1 removed file still open"), busy.getMessage());
             assertEquals("still readable", reader.readLine());
             assertEquals(up + "=rw:" + base + "=ro", branches(u.path()));
+            change(u.path(), "append:" + extra); // below it: nothing moves
         }
     }
 

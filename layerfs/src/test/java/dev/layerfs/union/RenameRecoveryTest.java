@@ -72,6 +72,25 @@ class RenameRecoveryTest {
         assertEquals(List.of(), ls(up.resolve(".wh..wh.work")));
     }
 
+    @Test
+    void aCompletedRecoveryRetiresTheOldTreeInEveryWritableBranch() throws Exception {
+        branches();
+        Path up2 = Tree.dir(tmp, "up2");
+        Tree.write(up2, "d/second", "2");
+        Tree.write(up, "e/lower", "lower");
+        Tree.write(up, "e/upper", "upper");
+        Tree.write(up, "e/second", "2");
+        record("/d", "/e", (Long) Files.getAttribute(up.resolve("e"), "unix:ino"));
+        try (LiveUnion u = LiveUnion.mount(up + "=rw:" + up2 + "=rw:" + base + "=ro", Tree.dir(tmp, "mnt"))) {
+            assertFalse(Files.exists(u.resolve("d")));
+            assertEquals(List.of("lower", "second", "upper"), ls(u.resolve("e")));
+        }
+        assertTrue(Files.exists(up.resolve(".wh.d")), "base still holds d: whited out in the topmost branch it left");
+        assertFalse(Files.exists(up.resolve("d")) || Files.exists(up2.resolve("d")), "gone from both writable branches");
+        assertEquals(List.of(), ls(up.resolve(".wh..wh.work")));
+        assertEquals(List.of(), ls(up2.resolve(".wh..wh.work")));
+    }
+
     private static List<String> ls(Path dir) throws Exception {
         try (Stream<Path> s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();

@@ -59,7 +59,7 @@ public record ServerSecurity(AccessPolicy policy, Optional<Tls> tls, PeerAccess 
         return new ServerSecurity(policy, tls, peers, raftTls);
     }
 
-    /** What an operator should know at start: every way this node is more open than it could be. */
+    /** What an operator should know at start: every way this node (API and Raft port) is more open than it could be. */
     public List<String> warnings(InetSocketAddress listen, InetSocketAddress raft) {
         List<String> w = warnings(listen);
         if (raftTls.isEmpty() && !isLoopback(raft.getHostString())) {
@@ -70,6 +70,7 @@ public record ServerSecurity(AccessPolicy policy, Optional<Tls> tls, PeerAccess 
         return w;
     }
 
+    /** The warnings about the HTTP API on {@code listen} alone. */
     public List<String> warnings(InetSocketAddress listen) {
         List<String> w = new ArrayList<>();
         boolean loopback = isLoopback(listen.getHostString());
