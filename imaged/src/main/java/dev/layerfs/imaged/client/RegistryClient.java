@@ -10,6 +10,7 @@ import dev.layerfs.imaged.oci.MediaTypes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -187,6 +188,81 @@ public final class RegistryClient {
         }
     }
 
+    /** Writes a blob's bytes to the stream it is given as it produces them, and answers what it learnt of them. */
+    @FunctionalInterface
+    public interface BodyWriter<T> {
+        T writeTo(OutputStream body) throws IOException;
+    }
+
+    /**
+     * Uploads a blob whose digest is known only once its bytes have gone by: one streamed PATCH
+     * carries the {@code size} bytes {@code writer} writes (while it reads and checks them, say),
+     * then a PUT {@code ?digest=} with the digest {@code digestOf} takes from the writer's result
+     * closes the session. The registry verifies that digest before it stores anything. When the
+     * writer fails the session is cancelled: nothing is stored, and the writer's error is thrown.
+     */
+    public <T> T uploadWhileWriting(String repo, long size, Progress progress, BodyWriter<T> writer,
+                                    java.util.function.Function<T, Digest> digestOf) throws IOException {
+        HttpResponse<byte[]> started = send(request("v2/" + repo + "/blobs/uploads/").POST(HttpRequest.BodyPublishers.noBody()),
+                HttpResponse.BodyHandlers.ofByteArray());
+        expect(started, "starting upload to " + repo, 202);
+        URI location = location(started);
+        BodyPipe pipe = new BodyPipe();
+        HttpRequest.Builder patch = HttpRequest.newBuilder(location)
+                .header("Content-Type", "application/octet-stream")
+                .method("PATCH", HttpRequest.BodyPublishers.fromPublisher(
+                        HttpRequest.BodyPublishers.ofInputStream(() -> progress.counting(pipe.source())), size));
+        if (size > 0) {
+            patch.header("Content-Range", "0-" + (size - 1));
+        }
+        java.util.concurrent.CompletableFuture<HttpResponse<byte[]>> sent =
+                http.sendAsync(withAccess(patch).build(), HttpResponse.BodyHandlers.ofByteArray());
+        sent.whenComplete((r, e) -> {
+            if (e != null || r.statusCode() != 202) {
+                pipe.breakWith(new IOException("upload to " + repo + " ended early: "
+                        + (e != null ? e.getMessage() : "status " + r.statusCode())));
+            }
+        });
+        T result;
+        try (OutputStream body = pipe.sink()) {
+            result = writer.writeTo(body);
+        } catch (IOException | RuntimeException e) {
+            pipe.breakWith(new IOException("the upload's source failed: " + e.getMessage()));
+            sent.cancel(true);
+            cancelQuietly(location);
+            throw e;
+        }
+        HttpResponse<byte[]> patched;
+        try {
+            patched = sent.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            cancelQuietly(location);
+            throw new InterruptedIOException("upload to " + repo + " interrupted");
+        } catch (java.util.concurrent.ExecutionException e) {
+            cancelQuietly(location);
+            if (e.getCause() instanceof ConnectException || e.getCause() instanceof HttpConnectTimeoutException) {
+                throw new RegistryUnreachableException(server, (IOException) e.getCause());
+            }
+            throw new IOException("uploading to " + repo + ": " + e.getCause().getMessage(), e.getCause());
+        }
+        Digest digest = digestOf.apply(result);
+        expect(patched, "uploading " + digest + " to " + repo, 202);
+        HttpResponse<byte[]> close = send(HttpRequest.newBuilder(withDigest(location(patched), digest))
+                .PUT(HttpRequest.BodyPublishers.noBody()), HttpResponse.BodyHandlers.ofByteArray());
+        expect(close, "completing upload of " + digest + " to " + repo, 201);
+        return result;
+    }
+
+    /** Drops an upload session that will not be completed (it would expire on its own anyway). */
+    private void cancelQuietly(URI location) {
+        try {
+            send(HttpRequest.newBuilder(location).DELETE(), HttpResponse.BodyHandlers.discarding());
+        } catch (IOException | RuntimeException ignored) {
+            // an abandoned session is purged by the registry
+        }
+    }
+
     private void putWhole(String repo, Digest digest, URI location, HttpRequest.BodyPublisher body) throws IOException {
         HttpResponse<byte[]> put = send(HttpRequest.newBuilder(withDigest(location, digest))
                 .header("Content-Type", "application/octet-stream").PUT(body), HttpResponse.BodyHandlers.ofByteArray());
@@ -356,10 +432,14 @@ public final class RegistryClient {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 
-    private <T> HttpResponse<T> send(HttpRequest.Builder request, HttpResponse.BodyHandler<T> handler) throws IOException {
+    private HttpRequest.Builder withAccess(HttpRequest.Builder request) {
         request.header("User-Agent", "imaged-client");
         access.token().ifPresent(t -> request.header("Authorization", Credentials.bearer(t)));
-        HttpRequest req = request.build();
+        return request;
+    }
+
+    private <T> HttpResponse<T> send(HttpRequest.Builder request, HttpResponse.BodyHandler<T> handler) throws IOException {
+        HttpRequest req = withAccess(request).build();
         try {
             HttpResponse<T> r = http.send(req, handler);
             LOG.debug("{} {} -> {}", req.method(), req.uri(), r.statusCode());

@@ -47,6 +47,14 @@ public final class RaftMetadataClient implements MetadataService, Closeable {
         return t;
     });
     private final RaftPeerId self;
+    /**
+     * Entries of grouped writes this node has in flight at once (system property
+     * {@code imaged.groupCommit.pipeline}). One, the default, is classic group commit: whatever
+     * arrives while an entry is being committed goes into the next one. Measured on 3 nodes with
+     * 256 clients, 1 gave several times the updates per second of 4 (bigger entries, fewer of them).
+     */
+    static final int GROUP_COMMIT_PIPELINE = Integer.getInteger("imaged.groupCommit.pipeline", 1);
+    private final GroupCommit group = new GroupCommit(this::write, Math.max(1, GROUP_COMMIT_PIPELINE), "metadata");
 
     public RaftMetadataClient(RaftNode node) {
         RaftProperties p = RaftNode.clientProperties();
@@ -65,8 +73,35 @@ public final class RaftMetadataClient implements MetadataService, Closeable {
         apply(command).orThrow();
     }
 
+    /**
+     * Writes a command. Tag updates and the other commands that may share a log entry go through
+     * group commit (concurrent writers share entries); the others, lease commands among them, are
+     * written one per entry. Either way the outcome is returned only once the entry has committed.
+     */
     @Override
     public Outcome apply(Command command) {
+        if (!Command.Batch.groupable(command)) {
+            return write(command);
+        }
+        Future<Outcome> outcome = group.submit(command);
+        String what = "write " + command.getClass().getSimpleName();
+        try {
+            return outcome.get(DEADLINE_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw unavailable(what, e);
+        } catch (TimeoutException e) {
+            throw unavailable(what, new IOException("not committed within " + DEADLINE_SECONDS + " s"));
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RegistryException r) {
+                throw r;
+            }
+            throw unavailable(what, e.getCause() instanceof Exception c ? c : e);
+        }
+    }
+
+    /** One command in one log entry: its outcome once committed and applied. */
+    private Outcome write(Command command) {
         String what = "write " + command.getClass().getSimpleName();
         Message m = message(Json.write(command));
         RaftClientReply reply = call(() -> client.io().send(m), what);
@@ -84,6 +119,7 @@ public final class RaftMetadataClient implements MetadataService, Closeable {
 
     @Override
     public void close() throws IOException {
+        group.close();
         calls.shutdownNow();
         client.close();
     }
