@@ -86,14 +86,15 @@ public final class BlobStore {
         } catch (NoSuchFileException e) {
             return false;
         }
+        if (stamp.size() != size) {
+            return false;
+        }
         if (stamp.equals(intact.get(digest))) {
             return true;
         }
-        boolean good = stamp.size() == size;
-        if (good) {
-            try (InputStream in = Files.newInputStream(file)) {
-                good = Digest.of(in).equals(digest);
-            }
+        boolean good;
+        try (InputStream in = Files.newInputStream(file)) {
+            good = Digest.of(in).equals(digest);
         }
         if (good) {
             intact.put(digest, stamp);
