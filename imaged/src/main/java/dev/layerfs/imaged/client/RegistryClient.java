@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -207,51 +208,49 @@ public final class RegistryClient {
                 HttpResponse.BodyHandlers.ofByteArray());
         expect(started, "starting upload to " + repo, 202);
         URI location = location(started);
-        BodyPipe pipe = new BodyPipe();
-        HttpRequest.Builder patch = HttpRequest.newBuilder(location)
-                .header("Content-Type", "application/octet-stream")
-                .method("PATCH", HttpRequest.BodyPublishers.fromPublisher(
-                        HttpRequest.BodyPublishers.ofInputStream(() -> progress.counting(pipe.source())), size));
+        Map<String, String> headers = new java.util.LinkedHashMap<>();
+        headers.put("User-Agent", "imaged-client");
+        access.token().ifPresent(t -> headers.put("Authorization", Credentials.bearer(t)));
+        headers.put("Content-Type", "application/octet-stream");
         if (size > 0) {
-            patch.header("Content-Range", "0-" + (size - 1));
+            headers.put("Content-Range", "0-" + (size - 1));
         }
-        java.util.concurrent.CompletableFuture<HttpResponse<byte[]>> sent =
-                http.sendAsync(withAccess(patch).build(), HttpResponse.BodyHandlers.ofByteArray());
-        sent.whenComplete((r, e) -> {
-            if (e != null || r.statusCode() != 202) {
-                pipe.breakWith(new IOException("upload to " + repo + " ended early: "
-                        + (e != null ? e.getMessage() : "status " + r.statusCode())));
-            }
-        });
         T result;
-        try (OutputStream body = pipe.sink()) {
-            result = writer.writeTo(body);
+        StreamedPatch.Answer patched;
+        try (StreamedPatch patch = openPatch(location, size, headers)) {
+            try {
+                result = writer.writeTo(progress.counting(patch.body()));
+            } catch (IOException | RuntimeException e) {
+                // The registry may have refused the upload and stopped reading: its answer says why.
+                Optional<StreamedPatch.Answer> early = patch.earlyAnswer();
+                if (early.isPresent() && early.get().status() != 202) {
+                    RegistryException refused = error(early.get().status(), early.get().body(), "uploading to " + repo);
+                    refused.addSuppressed(e);
+                    throw refused;
+                }
+                throw e;
+            }
+            patched = patch.finish();
         } catch (IOException | RuntimeException e) {
-            pipe.breakWith(new IOException("the upload's source failed: " + e.getMessage()));
-            sent.cancel(true);
-            cancelQuietly(location);
+            cancelQuietly(location); // after the connection closed: nothing is stored
             throw e;
         }
-        HttpResponse<byte[]> patched;
-        try {
-            patched = sent.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            cancelQuietly(location);
-            throw new InterruptedIOException("upload to " + repo + " interrupted");
-        } catch (java.util.concurrent.ExecutionException e) {
-            cancelQuietly(location);
-            if (e.getCause() instanceof ConnectException || e.getCause() instanceof HttpConnectTimeoutException) {
-                throw new RegistryUnreachableException(server, (IOException) e.getCause());
-            }
-            throw new IOException("uploading to " + repo + ": " + e.getCause().getMessage(), e.getCause());
-        }
         Digest digest = digestOf.apply(result);
-        expect(patched, "uploading " + digest + " to " + repo, 202);
-        HttpResponse<byte[]> close = send(HttpRequest.newBuilder(withDigest(location(patched), digest))
+        expect(patched.status(), patched.body(), "uploading " + digest + " to " + repo, 202);
+        URI next = server.resolve(patched.header("Location")
+                .orElseThrow(() -> new IOException("registry gave no Location for the upload at " + location)));
+        HttpResponse<byte[]> close = send(HttpRequest.newBuilder(withDigest(next, digest))
                 .PUT(HttpRequest.BodyPublishers.noBody()), HttpResponse.BodyHandlers.ofByteArray());
         expect(close, "completing upload of " + digest + " to " + repo, 201);
         return result;
+    }
+
+    private StreamedPatch openPatch(URI location, long size, Map<String, String> headers) throws IOException {
+        try {
+            return StreamedPatch.open(location, size, headers, access.tls());
+        } catch (ConnectException | java.net.SocketTimeoutException e) {
+            throw new RegistryUnreachableException(server, e);
+        }
     }
 
     /** Drops an upload session that will not be completed (it would expire on its own anyway). */
