@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,8 +19,9 @@ import org.slf4j.LoggerFactory;
  * Group commit of metadata writes. Concurrent commands that may share a Raft entry wait in one
  * queue; each of a few committer threads takes what has gathered (up to a count and a byte
  * limit) and writes it as one {@link Command.Batch}: many tag updates then share one log append,
- * one replication round and one flush on each node. A lone command is written as itself, so a
- * single client waits no longer than before. Each caller's future completes with its own
+ * one replication round and one flush on each node. A command arriving when nothing is being
+ * written goes out at once as itself, on its caller's thread, so a single client waits no longer
+ * than without group commit. Each caller's future completes with its own
  * command's outcome, and only after the entry carrying it has committed and been applied; when
  * the write fails (no leader, no majority), every command of that entry fails with it.
  */
@@ -38,6 +40,8 @@ final class GroupCommit implements Closeable {
     private final Function<Command, Outcome> log;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final List<Thread> committers = new ArrayList<>();
+    /** Entries in flight at once, whether written by a committer or directly by a caller. */
+    private final Semaphore slots;
     private volatile boolean closed;
 
     /**
@@ -47,6 +51,7 @@ final class GroupCommit implements Closeable {
      */
     GroupCommit(Function<Command, Outcome> log, int parallel, String name) {
         this.log = log;
+        this.slots = new Semaphore(parallel);
         for (int i = 0; i < parallel; i++) {
             Thread t = new Thread(this::commitLoop, name + "-group-commit-" + i);
             t.setDaemon(true);
@@ -65,6 +70,15 @@ final class GroupCommit implements Closeable {
             outcome.completeExceptionally(closedError());
             return outcome;
         }
+        if (queue.isEmpty() && slots.tryAcquire()) {
+            // Nothing is being committed or waiting: write it on the caller's thread, no hand-off.
+            try {
+                write(List.of(new Pending(command, 0, outcome)));
+            } finally {
+                slots.release();
+            }
+            return outcome;
+        }
         queue.add(new Pending(command, Json.write(command).length, outcome));
         return outcome;
     }
@@ -74,21 +88,26 @@ final class GroupCommit implements Closeable {
         while (!closed) {
             try {
                 entry.add(queue.take());
+                slots.acquire(); // waits for the write in flight: what queues meanwhile joins this entry
             } catch (InterruptedException e) {
+                entry.forEach(p -> p.outcome().completeExceptionally(closedError()));
                 break;
             }
-            int bytes = entry.get(0).bytes();
-            for (Pending next; entry.size() < MAX_COMMANDS && (next = queue.peek()) != null
-                    && bytes + next.bytes() <= MAX_BYTES; ) {
-                // Another committer may take it between peek and poll: poll decides.
-                Pending taken = queue.poll();
-                if (taken == null) {
-                    break;
+            try {
+                int bytes = entry.get(0).bytes();
+                for (Pending next; entry.size() < MAX_COMMANDS && (next = queue.peek()) != null
+                        && bytes + next.bytes() <= MAX_BYTES; ) {
+                    Pending taken = queue.poll(); // another committer may have taken it: poll decides
+                    if (taken == null) {
+                        break;
+                    }
+                    entry.add(taken);
+                    bytes += taken.bytes();
                 }
-                entry.add(taken);
-                bytes += taken.bytes();
+                write(entry);
+            } finally {
+                slots.release();
             }
-            write(entry);
             entry.clear();
         }
         for (Pending left; (left = queue.poll()) != null; ) {
@@ -113,8 +132,12 @@ final class GroupCommit implements Closeable {
                 entry.get(i).outcome().complete(outcomes.get(i));
             }
             LOG.trace("group commit: {} commands in one entry", entry.size());
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // complete() on an already completed future does nothing: each caller hears once
             entry.forEach(p -> p.outcome().completeExceptionally(e));
+            if (e instanceof Error) {
+                LOG.error("group commit of {} commands failed", entry.size(), e);
+            }
         }
     }
 

@@ -17,6 +17,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
@@ -66,14 +69,18 @@ class GroupCommitTest {
         blobs();
         GroupCommit group = new GroupCommit(this::commit, 2, "test");
         try {
-            List<CompletableFuture<Outcome>> outcomes = new ArrayList<>();
+            // 200 writers at once (a caller that finds nothing in flight writes on its own thread)
+            ExecutorService writers = Executors.newFixedThreadPool(200);
+            List<Future<CompletableFuture<Outcome>>> outcomes = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
                 // every fifth names a layer nobody pushed: refused, alone
                 String layer = i % 5 == 4 ? "sha256:" + "f".repeat(64) : LAYER;
-                outcomes.add(group.submit(new Command.PutManifest("lib/app", "t" + i, manifest(i, layer))));
+                Command c = new Command.PutManifest("lib/app", "t" + i, manifest(i, layer));
+                outcomes.add(writers.submit(() -> group.submit(c)));
             }
+            writers.shutdown();
             for (int i = 0; i < 200; i++) {
-                Outcome o = outcomes.get(i).get(30, TimeUnit.SECONDS);
+                Outcome o = outcomes.get(i).get(30, TimeUnit.SECONDS).get(30, TimeUnit.SECONDS);
                 if (i % 5 == 4) {
                     assertEquals("MANIFEST_BLOB_UNKNOWN", o.error(), "t" + i);
                     assertTrue(model.manifest("lib/app", "t" + i).isEmpty(), "refused t" + i + " changed nothing");
@@ -91,7 +98,7 @@ class GroupCommitTest {
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
-    void aLoneUpdateIsWrittenAsItselfAndAFailedWriteFailsOnlyTheCommandsOfThatEntry() throws Exception {
+    void aLoneUpdateIsWrittenAsItselfAndAFailedWriteFailsOnlyItsOwnCommands() throws Exception {
         blobs();
         AtomicBoolean down = new AtomicBoolean(true);
         Function<Command, Outcome> log = c -> {
