@@ -110,7 +110,7 @@ final class Exchange {
              OutputStream out = Content.Sink.asOutputStream(response)) {
             ch.position(offset);
             InputStream in = Channels.newInputStream(ch);
-            byte[] buf = new byte[1 << 20];
+            byte[] buf = new byte[1 << 16];
             long left = length;
             while (left > 0) {
                 int n = in.read(buf, 0, (int) Math.min(buf.length, left));

@@ -6,7 +6,6 @@ import java.net.InetSocketAddress;
 import java.util.Optional;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -15,9 +14,6 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 public final class HttpServer implements AutoCloseable {
 
     private final Server server;
-    /** Bytes read from a connection at a time (system property {@code imaged.http.inputBuffer}). */
-    static final int INPUT_BUFFER = Integer.getInteger("imaged.http.inputBuffer", 256 << 10);
-
     private final ServerConnector connector;
 
     public HttpServer(InetSocketAddress listen, Handler handler) {
@@ -30,9 +26,6 @@ public final class HttpServer implements AutoCloseable {
         threads.setName("http");
         server = new Server(threads);
         connector = tls.isPresent() ? new ServerConnector(server, sslContext(tls.get())) : new ServerConnector(server);
-        // Blob bodies are hundreds of MB: read them from the socket in big pieces, not Jetty's
-        // default 8 KiB (each piece is a read system call and a hand-off to the reading thread).
-        connector.getConnectionFactory(HttpConnectionFactory.class).setInputBufferSize(INPUT_BUFFER);
         connector.setHost(listen.getHostString());
         connector.setPort(listen.getPort());
         // On shutdown, idle keep-alive connections close at once; requests in flight get the stop timeout.
