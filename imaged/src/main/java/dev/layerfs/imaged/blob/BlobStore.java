@@ -13,8 +13,11 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +33,19 @@ public final class BlobStore {
 
     private final Path root;
     private final Path tmp;
+    /**
+     * Blob files known to hold their digest's bytes, by the (modification time, size) they had
+     * then: files this store wrote from bytes it digested on the way in, and files checked since.
+     * A blob is then not read back and hashed again on its first read.
+     */
+    private final ConcurrentHashMap<Digest, FileStamp> intact = new ConcurrentHashMap<>();
+
+    private record FileStamp(long modifiedNanos, long size) {
+        static FileStamp of(Path file) throws IOException {
+            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+            return new FileStamp(a.lastModifiedTime().to(TimeUnit.NANOSECONDS), a.size());
+        }
+    }
 
     public BlobStore(Path root) throws IOException {
         this.root = root;
@@ -55,6 +71,37 @@ public final class BlobStore {
 
     public boolean contains(Digest digest) {
         return find(digest).isPresent();
+    }
+
+    /**
+     * Whether this node's file of {@code digest} has {@code size} bytes that hash to the digest.
+     * Hashed at most once per (modification time, size): a blob this store wrote itself, or one
+     * checked before and not touched since, is answered without reading it. False when absent.
+     */
+    public boolean isIntact(Digest digest, long size) throws IOException {
+        Path file = pathOf(digest);
+        FileStamp stamp;
+        try {
+            stamp = FileStamp.of(file);
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+        if (stamp.size() != size) {
+            return false;
+        }
+        if (stamp.equals(intact.get(digest))) {
+            return true;
+        }
+        boolean good;
+        try (InputStream in = Files.newInputStream(file)) {
+            good = Digest.of(in).equals(digest);
+        }
+        if (good) {
+            intact.put(digest, stamp);
+        } else {
+            intact.remove(digest);
+        }
+        return good;
     }
 
     /**
@@ -153,10 +200,12 @@ public final class BlobStore {
         } catch (NoSuchFileException e) {
             return false;
         }
+        intact.remove(digest);
         return Files.deleteIfExists(p);
     }
 
     public void delete(Digest digest) throws IOException {
+        intact.remove(digest);
         Files.deleteIfExists(pathOf(digest));
     }
 
@@ -181,7 +230,11 @@ public final class BlobStore {
         if (Files.isRegularFile(target)) {
             // Same digest, same bytes: already durable. Touch it: garbage collection keeps files
             // written (or re-pushed) within its grace period.
+            boolean known = FileStamp.of(target).equals(intact.get(digest));
             Files.setLastModifiedTime(target, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()));
+            if (known) {
+                intact.put(digest, FileStamp.of(target));
+            }
             return;
         }
         Path dir = Files.createDirectories(target.getParent());
@@ -191,6 +244,8 @@ public final class BlobStore {
             throw new IOException("blob store " + root + " cannot rename atomically", e);
         }
         fsyncDirectory(dir);
+        // Every caller digested exactly these bytes on their way into the temp file.
+        intact.put(digest, FileStamp.of(target));
         LOG.debug("stored blob {} at {}", digest, target);
     }
 

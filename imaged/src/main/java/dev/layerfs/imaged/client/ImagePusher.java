@@ -59,7 +59,6 @@ public final class ImagePusher {
         Optional<BaseImage> baseImage = base.isPresent() ? Optional.of(fetchBase(base.get())) : Optional.empty();
         Path temp = Files.isDirectory(source) ? Files.createTempFile("imaged-push-", ".tar.gz") : null;
         try {
-            PackedLayer layer = temp != null ? pack(source, temp) : LayerArchive.inspect(source);
             List<Descriptor> layers = new ArrayList<>();
             if (baseImage.isPresent()) {
                 for (Descriptor d : baseImage.get().layers()) {
@@ -67,7 +66,13 @@ public final class ImagePusher {
                     layers.add(d);
                 }
             }
-            ensureBlob(target.repository(), layer.digest(), layer.size(), "layer", RegistryClient.BlobSource.ofFile(layer.file()));
+            PackedLayer layer;
+            if (temp != null) {
+                layer = pack(source, temp);
+                ensureBlob(target.repository(), layer.digest(), layer.size(), "layer", RegistryClient.BlobSource.ofFile(layer.file()));
+            } else {
+                layer = uploadWhileChecking(target.repository(), source);
+            }
             layers.add(new Descriptor(layer.mediaType(), layer.digest(), layer.size()));
 
             ImageConfig config = baseImage.map(b -> b.config().withLayer(layer.diffId(), "imaged push"))
@@ -84,6 +89,24 @@ public final class ImagePusher {
             if (temp != null) {
                 Files.deleteIfExists(temp);
             }
+        }
+    }
+
+    /**
+     * A layer tar is sent while it is checked and digested, in one read of the file: its digest
+     * is known only at the end, so it is uploaded even when the registry already has it (the
+     * registry keeps one copy). A tar that is refused leaves nothing stored.
+     */
+    private PackedLayer uploadWhileChecking(String repo, Path tar) throws IOException {
+        progress.start("layer " + tar.getFileName(), Files.size(tar));
+        try {
+            PackedLayer layer = registry.uploadWhileWriting(repo, Files.size(tar), progress,
+                    body -> LayerArchive.inspect(tar, body), PackedLayer::digest);
+            progress.finish("pushed " + layer.digest().hex().substring(0, 12));
+            return layer;
+        } catch (IOException | RuntimeException e) {
+            progress.finish("failed");
+            throw e;
         }
     }
 

@@ -1,8 +1,10 @@
 package dev.layerfs.imaged.client;
 
 import java.io.FilterInputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.Locale;
 
@@ -60,6 +62,23 @@ public interface Progress {
                     advance(n);
                 }
                 return n;
+            }
+        };
+    }
+
+    /** Counts what is written through {@code out} into this progress. */
+    default OutputStream counting(OutputStream out) {
+        return new FilterOutputStream(out) {
+            @Override
+            public void write(int b) throws IOException {
+                out.write(b);
+                advance(1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+                advance(len);
             }
         };
     }

@@ -11,6 +11,7 @@ import dev.layerfs.imaged.oci.MediaTypes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -219,6 +220,79 @@ public final class RegistryClient {
         }
     }
 
+    /** Writes a blob's bytes to the stream it is given as it produces them, and answers what it learnt of them. */
+    @FunctionalInterface
+    public interface BodyWriter<T> {
+        T writeTo(OutputStream body) throws IOException;
+    }
+
+    /**
+     * Uploads a blob whose digest is known only once its bytes have gone by: one streamed PATCH
+     * carries the {@code size} bytes {@code writer} writes (while it reads and checks them, say),
+     * then a PUT {@code ?digest=} with the digest {@code digestOf} takes from the writer's result
+     * closes the session. The registry verifies that digest before it stores anything. When the
+     * writer fails the session is cancelled: nothing is stored, and the writer's error is thrown.
+     */
+    public <T> T uploadWhileWriting(String repo, long size, Progress progress, BodyWriter<T> writer,
+                                    java.util.function.Function<T, Digest> digestOf) throws IOException {
+        HttpResponse<byte[]> started = send(request("v2/" + repo + "/blobs/uploads/").POST(HttpRequest.BodyPublishers.noBody()),
+                HttpResponse.BodyHandlers.ofByteArray());
+        expect(started, "starting upload to " + repo, 202);
+        URI location = location(started);
+        Map<String, String> headers = new java.util.LinkedHashMap<>();
+        headers.put("User-Agent", "imaged-client");
+        access.token().ifPresent(t -> headers.put("Authorization", Credentials.bearer(t)));
+        headers.put("Content-Type", "application/octet-stream");
+        if (size > 0) {
+            headers.put("Content-Range", "0-" + (size - 1));
+        }
+        T result;
+        StreamedPatch.Answer patched;
+        try (StreamedPatch patch = openPatch(location, size, headers)) {
+            try {
+                result = writer.writeTo(progress.counting(patch.body()));
+            } catch (IOException | RuntimeException e) {
+                // The registry may have refused the upload and stopped reading: its answer says why.
+                Optional<StreamedPatch.Answer> early = patch.earlyAnswer();
+                if (early.isPresent() && early.get().status() != 202) {
+                    RegistryException refused = error(early.get().status(), early.get().body(), "uploading to " + repo);
+                    refused.addSuppressed(e);
+                    throw refused;
+                }
+                throw e;
+            }
+            patched = patch.finish();
+        } catch (IOException | RuntimeException e) {
+            cancelQuietly(location); // after the connection closed: nothing is stored
+            throw e;
+        }
+        Digest digest = digestOf.apply(result);
+        expect(patched.status(), patched.body(), "uploading " + digest + " to " + repo, 202);
+        URI next = server.resolve(patched.header("Location")
+                .orElseThrow(() -> new IOException("registry gave no Location for the upload at " + location)));
+        HttpResponse<byte[]> close = send(HttpRequest.newBuilder(withDigest(next, digest))
+                .PUT(HttpRequest.BodyPublishers.noBody()), HttpResponse.BodyHandlers.ofByteArray());
+        expect(close, "completing upload of " + digest + " to " + repo, 201);
+        return result;
+    }
+
+    private StreamedPatch openPatch(URI location, long size, Map<String, String> headers) throws IOException {
+        try {
+            return StreamedPatch.open(location, size, headers, access.tls());
+        } catch (ConnectException | java.net.SocketTimeoutException e) {
+            throw new RegistryUnreachableException(server, e);
+        }
+    }
+
+    /** Drops an upload session that will not be completed (it would expire on its own anyway). */
+    private void cancelQuietly(URI location) {
+        try {
+            send(HttpRequest.newBuilder(location).DELETE(), HttpResponse.BodyHandlers.discarding());
+        } catch (IOException | RuntimeException ignored) {
+            // an abandoned session is purged by the registry
+        }
+    }
+
     private void putWhole(String repo, Digest digest, URI location, HttpRequest.BodyPublisher body) throws IOException {
         HttpResponse<byte[]> put = send(HttpRequest.newBuilder(withDigest(location, digest))
                 .header("Content-Type", "application/octet-stream").PUT(body), HttpResponse.BodyHandlers.ofByteArray());
@@ -395,11 +469,15 @@ public final class RegistryClient {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 
-    private <T> HttpResponse<T> send(HttpRequest.Builder request, HttpResponse.BodyHandler<T> handler) throws IOException {
+    private HttpRequest.Builder withAccess(HttpRequest.Builder request) {
         request.header("User-Agent", "imaged-client");
         access.token().ifPresent(t -> request.header("Authorization", Credentials.bearer(t)));
         headers.forEach(request::header);
-        HttpRequest req = request.build();
+        return request;
+    }
+
+    private <T> HttpResponse<T> send(HttpRequest.Builder request, HttpResponse.BodyHandler<T> handler) throws IOException {
+        HttpRequest req = withAccess(request).build();
         try {
             HttpResponse<T> r = http.send(req, handler);
             r.headers().firstValueAsLong(WRITE_INDEX_HEADER).ifPresent(i -> writeIndex.accumulateAndGet(i, Math::max));

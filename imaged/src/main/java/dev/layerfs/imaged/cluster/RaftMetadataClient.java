@@ -16,6 +16,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -48,6 +49,14 @@ public final class RaftMetadataClient implements MetadataService, Closeable {
         return t;
     });
     private final RaftPeerId self;
+    /**
+     * Entries of grouped writes this node has in flight at once (system property
+     * {@code imaged.groupCommit.pipeline}). One, the default, is classic group commit: whatever
+     * arrives while an entry is being committed goes into the next one. Measured on 3 nodes with
+     * 256 clients, 1 gave several times the updates per second of 4 (bigger entries, fewer of them).
+     */
+    static final int GROUP_COMMIT_PIPELINE = Integer.getInteger("imaged.groupCommit.pipeline", 1);
+    private final GroupCommit group = new GroupCommit(this::writeEntry, Math.max(1, GROUP_COMMIT_PIPELINE), "metadata");
 
     public RaftMetadataClient(RaftNode node) {
         RaftProperties p = RaftNode.clientProperties();
@@ -67,13 +76,40 @@ public final class RaftMetadataClient implements MetadataService, Closeable {
         apply(command).orThrow();
     }
 
+    /**
+     * Writes a command. Tag updates and the other commands that may share a log entry go through
+     * group commit (concurrent writers share entries); the others, lease commands among them, are
+     * written one per entry. Either way the outcome is returned only once the entry has committed.
+     */
     @Override
     public Outcome apply(Command command) {
+        Future<GroupCommit.Committed> outcome = Command.Batch.groupable(command)
+                ? group.submit(command) : CompletableFuture.completedFuture(writeEntry(command));
+        String what = "write " + command.getClass().getSimpleName();
+        try {
+            GroupCommit.Committed committed = outcome.get(DEADLINE_SECONDS, TimeUnit.SECONDS);
+            WriteIndex.record(committed.index()); // on the caller's thread: its HTTP response names it
+            return committed.outcome();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw unavailable(what, e);
+        } catch (TimeoutException e) {
+            throw unavailable(what, new IOException("not committed within " + DEADLINE_SECONDS + " s"));
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RegistryException r) {
+                throw r;
+            }
+            throw unavailable(what, e.getCause() instanceof Exception c ? c : e);
+        }
+    }
+
+    /** One command in one log entry: its outcome and the entry's index, once committed and applied. */
+    private GroupCommit.Committed writeEntry(Command command) {
         String what = "write " + command.getClass().getSimpleName();
         Message m = message(Json.write(command));
         RaftClientReply reply = call(() -> client.io().send(m), what);
-        WriteIndex.record(reply.getLogIndex());
-        return Json.read(reply.getMessage().getContent().toByteArray(), Outcome.class);
+        return new GroupCommit.Committed(Json.read(reply.getMessage().getContent().toByteArray(), Outcome.class),
+                reply.getLogIndex());
     }
 
     @Override
@@ -87,6 +123,7 @@ public final class RaftMetadataClient implements MetadataService, Closeable {
 
     @Override
     public void close() throws IOException {
+        group.close();
         calls.shutdownNow();
         client.close();
     }

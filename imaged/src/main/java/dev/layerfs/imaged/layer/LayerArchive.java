@@ -3,8 +3,10 @@ package dev.layerfs.imaged.layer;
 import dev.layerfs.imaged.oci.Digest;
 import dev.layerfs.imaged.oci.MediaTypes;
 import java.io.BufferedInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -31,7 +33,16 @@ public final class LayerArchive {
      * allocate a small buffer per skip.
      */
     public static PackedLayer inspect(Path file) throws IOException {
-        HashingInputStream compressed = new HashingInputStream(Files.newInputStream(file));
+        return inspect(file, OutputStream.nullOutputStream());
+    }
+
+    /**
+     * As {@link #inspect(Path)}, and every byte read from the file is also written to {@code copy}
+     * as it goes by (a push sends the layer while it is checked and digested: one read, not two).
+     * When the file is refused, part of it may already have been written.
+     */
+    public static PackedLayer inspect(Path file, OutputStream copy) throws IOException {
+        HashingInputStream compressed = new HashingInputStream(new TeeInputStream(Files.newInputStream(file), copy));
         try (BufferedInputStream in = new BufferedInputStream(compressed, BUFFER)) {
             in.mark(2);
             boolean gzip = in.read() == 0x1f && in.read() == 0x8b;
@@ -63,12 +74,61 @@ public final class LayerArchive {
                 }
             } catch (LayerRefusedException e) {
                 throw e;
+            } catch (CopyFailedException e) {
+                throw (IOException) e.getCause(); // the copy's failure, not the tar's
             } catch (IOException | RuntimeException e) {
                 throw new LayerRefusedException(null, file + " is not a readable " + (gzip ? "gzip-compressed " : "") + "tar: " + e.getMessage(), e);
             }
             Digest diffId = uncompressed != null ? uncompressed.digest() : compressed.digest();
             return new PackedLayer(file, compressed.digest(), compressed.count(), diffId,
                     gzip ? MediaTypes.OCI_LAYER_TAR_GZIP : MediaTypes.OCI_LAYER_TAR);
+        }
+    }
+
+    /** Writes what is read through it to {@code copy}; the copy's failure is the read's failure. */
+    private static final class TeeInputStream extends FilterInputStream {
+        private final OutputStream copy;
+
+        TeeInputStream(InputStream in, OutputStream copy) {
+            super(in);
+            this.copy = copy;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                try {
+                    copy.write(b, off, n);
+                } catch (IOException e) {
+                    throw new CopyFailedException(e);
+                }
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            byte[] buf = new byte[(int) Math.min(n, 8192)];
+            int read = read(buf, 0, buf.length);
+            return Math.max(read, 0);
+        }
+
+        @Override
+        public boolean markSupported() {
+            return false;
+        }
+    }
+
+    private static final class CopyFailedException extends IOException {
+        CopyFailedException(IOException cause) {
+            super(cause.getMessage(), cause);
         }
     }
 }

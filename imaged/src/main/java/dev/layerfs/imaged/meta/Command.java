@@ -2,6 +2,8 @@ package dev.layerfs.imaged.meta;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import dev.layerfs.imaged.oci.ErrorCode;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -29,6 +31,7 @@ import java.util.List;
         @JsonSubTypes.Type(Command.PutManifestFenced.class),
         @JsonSubTypes.Type(Command.CheckFence.class),
         @JsonSubTypes.Type(Command.AdmitNode.class),
+        @JsonSubTypes.Type(Command.Batch.class),
 })
 public sealed interface Command {
 
@@ -192,6 +195,41 @@ public sealed interface Command {
     record CheckFence(String name, long token, long now) implements Command {
         public Outcome applyTo(Metadata m) {
             return m.checkFence(name, token, now);
+        }
+    }
+
+    /**
+     * Several independent commands in one log entry (group commit): applied in order, each exactly
+     * as if it were its own entry, so one refused command changes nothing and the others apply.
+     * The outcome's detail is the JSON array of their outcomes, in order. Only {@link #groupable}
+     * commands may share an entry: a lease grant's token is its entry's index, which must differ
+     * from every other grant's; a batch holding another command is refused whole.
+     */
+    record Batch(List<Command> commands) implements Command {
+        public Outcome applyTo(Metadata m) {
+            for (Command c : commands) {
+                if (!groupable(c)) {
+                    return Outcome.refused(ErrorCode.UNSUPPORTED, "a " + c.getClass().getSimpleName()
+                            + " cannot share a log entry with other commands", null);
+                }
+            }
+            List<Outcome> outcomes = new ArrayList<>(commands.size());
+            for (Command c : commands) {
+                outcomes.add(c.applyTo(m));
+            }
+            return Outcome.answer(Json.text(outcomes));
+        }
+
+        /** Commands whose effect does not depend on their entry's index, so several may share one. */
+        public static boolean groupable(Command c) {
+            return c instanceof PutManifest || c instanceof DeleteTag || c instanceof DeleteManifest
+                    || c instanceof RecordBlob || c instanceof MountBlob || c instanceof AddHolders
+                    || c instanceof DropHolder || c instanceof DeleteBlob;
+        }
+
+        /** The outcomes of a batch's commands, from the batch's outcome. */
+        public static List<Outcome> outcomes(Outcome batch) {
+            return List.of(Json.read(batch.detail().getBytes(java.nio.charset.StandardCharsets.UTF_8), Outcome[].class));
         }
     }
 }

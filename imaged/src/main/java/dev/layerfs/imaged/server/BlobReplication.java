@@ -51,7 +51,6 @@ public final class BlobReplication implements Closeable {
     private final int configuredFactor;
     private volatile java.util.function.IntSupplier members;
     private final java.util.concurrent.atomic.AtomicInteger copying = new java.util.concurrent.atomic.AtomicInteger();
-    private final java.util.concurrent.ConcurrentHashMap<String, Long> verified = new java.util.concurrent.ConcurrentHashMap<>();
     private final MetadataService meta;
     private final BlobStore store;
     private final PeerBlobClient peers;
@@ -206,29 +205,16 @@ public final class BlobReplication implements Closeable {
     }
 
     /**
-     * Whether a local blob file still has the recorded size and digest. A file is hashed once per
-     * (size, modification time) seen, so repeated reads cost nothing; a damaged file is deleted
-     * (the caller fetches a good copy from another holder).
+     * Whether a local blob file still has the recorded size and digest (the store hashes a file
+     * at most once per modification time and size, and not at all one it wrote itself); a damaged
+     * file is deleted (the caller fetches a good copy from another holder).
      */
     private boolean intact(Digest digest, Path file, long size) {
         try {
-            long stamp = java.nio.file.Files.getLastModifiedTime(file).toMillis() * 31 + java.nio.file.Files.size(file);
-            Long known = verified.get(digest.toString());
-            if (known != null && known == stamp) {
-                return true;
-            }
-            boolean good = java.nio.file.Files.size(file) == size;
-            if (good) {
-                try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
-                    good = Digest.of(in).equals(digest);
-                }
-            }
-            if (good) {
-                verified.put(digest.toString(), stamp);
+            if (store.isIntact(digest, size)) {
                 return true;
             }
             LOG.warn("local copy of blob {} at {} is damaged (size or digest mismatch): fetching it again from a holder", digest, file);
-            verified.remove(digest.toString());
             store.delete(digest);
             return false;
         } catch (IOException e) {

@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * </pre>
  * {@code bench=tags}: tag updates, then linearizable manifest and tag-list reads, for each of
  * {@code bench.clients} (default 1,16,256) for {@code bench.seconds} (default 10) after a 2 s
- * warm-up; table appended to {@code bench.out} if given. {@code bench=fill}: {@code bench.tags}
+ * warm-up (only the operations in {@code bench.ops}, default put,get,list); table appended to {@code bench.out} if given. {@code bench=fill}: {@code bench.tags}
  * tags over {@code bench.blobs} blobs in repository {@code catchup}, the last tag's digest
  * written to {@code bench.out}.
  */
@@ -51,7 +51,7 @@ class TagLoadBench {
 
         List<TagLoad.Result> results = new ArrayList<>();
         for (int c : clients) {
-            for (String op : List.of("put", "get", "list")) {
+            for (String op : System.getProperty("bench.ops", "put,get,list").split(",")) {
                 String repo = op.equals("put") ? "bench-put-" + run : "bench-get-" + run;
                 TagLoad.Result r = load.run(op, repo, op.equals("put") ? writeImage : readImage, c, warmup, window);
                 System.out.println(r.markdownRow() + (r.errors() > 0 ? "  first error: " + r.firstError() : ""));

@@ -12,6 +12,7 @@ import dev.layerfs.imaged.oci.RegistryException;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -53,6 +54,30 @@ class BlobStoreTest {
         Path file = dir.resolve("sha256").resolve(d.hex().substring(0, 2)).resolve(d.hex());
         assertEquals(file, store.find(d).orElseThrow());
         assertArrayEquals(content, Files.readAllBytes(file));
+    }
+
+    @Test
+    void aBlobTheStoreWroteIsKnownIntactWithoutReadingItAndAChangedFileIsHashedAgain() throws Exception {
+        BlobStore store = new BlobStore(dir);
+        byte[] content = bytes(200_000, 3);
+        Digest d = Digest.of(content);
+        store.put(Optional.of(d), content.length, new ByteArrayInputStream(content));
+        Path file = store.find(d).orElseThrow();
+        FileTime written = Files.getLastModifiedTime(file);
+
+        // Same size, other bytes, modification time put back: the store still trusts what it
+        // wrote, which shows it did not read the file again to answer.
+        Files.write(file, bytes(content.length, 4));
+        Files.setLastModifiedTime(file, written);
+        assertTrue(store.isIntact(d, content.length));
+
+        // Any write that moves the modification time makes it hash the file: damage is seen.
+        Files.setLastModifiedTime(file, FileTime.fromMillis(written.toMillis() + 5_000));
+        assertFalse(store.isIntact(d, content.length));
+        Files.write(file, content);
+        assertTrue(store.isIntact(d, content.length));
+        assertFalse(store.isIntact(d, content.length + 1), "a size other than the recorded one is damage");
+        assertFalse(store.isIntact(Digest.of(new byte[1]), 1), "an absent blob is not intact");
     }
 
     @Test

@@ -396,6 +396,30 @@ class PushPullTest {
     }
 
     @Test
+    void aLayerTarRefusedAfterMegabytesWereSentStoresNothing() throws IOException {
+        // The tar goes up while it is checked: a hostile entry after 3 MB is found mid-upload.
+        byte[] filler = new byte[3 << 20];
+        new Random(7).nextBytes(filler);
+        Path tar = tmp.resolve("late-hostile.tar");
+        Files.write(tar, new dev.layerfs.imaged.layer.RawTar().file("big.bin", filler).file("../escape", new byte[1]).finish());
+
+        dev.layerfs.imaged.layer.LayerRefusedException refused = assertThrows(dev.layerfs.imaged.layer.LayerRefusedException.class,
+                () -> push(tar, "demo/late:v1", null));
+        assertEquals("../escape", refused.entry());
+        assertTrue(client().blobSize("demo/late", Digest.of(Files.readAllBytes(tar))).isEmpty(), "no blob was stored");
+        assertThrows(RegistryException.class, () -> client().tags("demo/late"), "no repository was created");
+
+        // and a good tar of the same size pushes whole, every byte counted once by the progress
+        Path good = tmp.resolve("good.tar");
+        Files.write(good, new dev.layerfs.imaged.layer.RawTar().file("big.bin", filler).file("ok", new byte[1]).finish());
+        CountingProgress progress = new CountingProgress();
+        PushResult pushed = new ImagePusher(client(), progress).push(good, ImageRef.parse("demo/late:v2"), Optional.empty());
+        assertEquals(Digest.of(Files.readAllBytes(good)), pushed.manifest().layers().get(0).parsedDigest());
+        assertEquals(Files.size(good) + pushed.manifest().config().size(), progress.bytes,
+                "each byte of the tar (and of the config) was sent once");
+    }
+
+    @Test
     void anUnreachableRegistryIsNamedInTheError() throws IOException {
         int port;
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {

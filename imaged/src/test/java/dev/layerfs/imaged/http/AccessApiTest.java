@@ -160,6 +160,15 @@ class AccessApiTest {
             pusher.uploadBlob("lib/app", Digest.of(b), b.length, () -> new ByteArrayInputStream(b), dev.layerfs.imaged.client.Progress.silent());
         }
         assertEquals(Digest.of(manifest), pusher.putManifest("lib/app", "v1", manifest, MediaTypes.OCI_MANIFEST));
+        // a blob streamed while it is produced (how a layer tar goes up) takes the same TLS and token
+        byte[] big = new byte[3 << 20];
+        new java.util.Random(5).nextBytes(big);
+        Digest streamed = pusher.uploadWhileWriting("lib/app", big.length, dev.layerfs.imaged.client.Progress.silent(),
+                out -> {
+                    out.write(big);
+                    return Digest.of(big);
+                }, d -> d);
+        assertEquals(java.util.Optional.of((long) big.length), anonymous.blobSize("lib/app", streamed));
 
         assertArrayEquals(manifest, anonymous.getManifest("lib/app", "v1").body());
         assertArrayEquals(layer, anonymous.readSmallBlob("lib/app", Digest.of(layer)));

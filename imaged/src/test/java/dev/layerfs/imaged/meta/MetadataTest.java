@@ -65,6 +65,43 @@ class MetadataTest {
     }
 
     @Test
+    void aBatchAppliesEachCommandInOrderAndARefusedOneChangesNothingWhileTheOthersApply() {
+        pushBlobs("lib/app");
+        String second = "sha256:" + "2".repeat(64);
+        ManifestRecord broken = new ManifestRecord(second, "application/vnd.oci.image.manifest.v1+json",
+                "{}".getBytes(StandardCharsets.UTF_8), List.of(CONFIG, "sha256:" + "f".repeat(64)), null, null);
+        Outcome batch = apply(new Command.Batch(List.of(
+                new PutManifest("lib/app", "v1", manifest(MANIFEST, null)),
+                new PutManifest("lib/app", "v2", broken),
+                new DeleteTag("lib/app", "v1"),
+                new PutManifest("lib/app", "v3", manifest(MANIFEST, null)))));
+
+        assertTrue(batch.succeeded());
+        List<Outcome> each = Command.Batch.outcomes(batch);
+        assertEquals(4, each.size());
+        assertTrue(each.get(0).succeeded());
+        assertEquals("MANIFEST_BLOB_UNKNOWN", each.get(1).error());
+        assertTrue(each.get(2).succeeded(), "the tag put by the first command exists for the third");
+        assertTrue(each.get(3).succeeded());
+        assertTrue(meta.manifest("lib/app", "v1").isEmpty());
+        assertTrue(meta.manifest("lib/app", "v2").isEmpty());
+        assertTrue(meta.manifest("lib/app", second).isEmpty());
+        assertEquals(MANIFEST, meta.manifest("lib/app", "v3").orElseThrow().digest());
+    }
+
+    @Test
+    void aBatchHoldingALeaseCommandIsRefusedWholeAndChangesNothing() {
+        pushBlobs("lib/app");
+        Outcome batch = apply(new Command.Batch(List.of(
+                new PutManifest("lib/app", "v1", manifest(MANIFEST, null)),
+                new Command.AcquireLease("deploy", "me", 30_000, 1_000))));
+
+        assertEquals("UNSUPPORTED", batch.error());
+        assertTrue(meta.manifest("lib/app", "v1").isEmpty());
+        assertTrue(meta.lease("deploy").isEmpty());
+    }
+
+    @Test
     void blobsAreVisibleOnlyInRepositoriesTheyAreLinkedTo() {
         pushBlobs("a");
         assertTrue(meta.blob("b", LAYER).isEmpty());
