@@ -100,7 +100,8 @@ train_class_archive() {
   rm -rf "$t"
 }
 # mount(8) runs /sbin/mount.fuse.layerfs for `mount -t fuse.layerfs` and /etc/fstab entries.
-SBINDIR=${SBINDIR:-/sbin}
+# A private PREFIX (a test or benchmark install) leaves the system mount helper alone.
+SBINDIR=${SBINDIR:-$([ "$PREFIX" = /usr/local ] && echo /sbin || echo "$PREFIX/sbin")}
 mkdir -p "$SBINDIR"
 sed "s|/usr/local/bin/layerfs|$PREFIX/bin/layerfs|" cli/src/main/dist/mount.fuse.layerfs > "$SBINDIR/mount.fuse.layerfs.tmp"
 chmod 755 "$SBINDIR/mount.fuse.layerfs.tmp" && mv "$SBINDIR/mount.fuse.layerfs.tmp" "$SBINDIR/mount.fuse.layerfs"
