@@ -36,6 +36,7 @@ public final class CopyUp {
     private final WorkDirs work;
     private final Placement placement;
     private final AtomicLong tempCounter = new AtomicLong();
+    private final AtomicLong completed = new AtomicLong();
 
     CopyUp(Lookup lookup, InodeTable inodes, PathLocks locks, WorkDirs work, Placement placement) {
         this.lookup = lookup;
@@ -52,6 +53,14 @@ public final class CopyUp {
         public void close() {
             Fs.close(dir);
         }
+    }
+
+    /**
+     * How many copy-ups have put a copy in place so far (counted after the copy shows). Files
+     * opened from a read-only branch compare it on read to notice they may have been copied up.
+     */
+    public long completed() {
+        return completed.get();
     }
 
     /** A fresh name in a work directory, for assembling an entry before it appears. */
@@ -229,6 +238,7 @@ public final class CopyUp {
             throw ex;
         }
         inodes.copiedUp(branch, Fs.stat(upperParent, name).ino(), numberFor(srcParent, e, name));
+        completed.incrementAndGet();
         LOG.debug("copied up {} from branch {} to {}", path, branches.stack().get(e.branch()).dir(),
                 branches.stack().get(branch).dir());
     }

@@ -219,7 +219,7 @@ public final class UnionFs implements AutoCloseable {
     }
 
     public Stat fgetattr(long handle) throws ErrnoException {
-        OpenFile f = files.get(handle);
+        OpenFile f = readable(handle);
         Stat st = Fs.fstat(f.fd());
         if (f.branch() < 0) { // its branch was deleted (forced): numbered as while it was there
             return withNumber(st, inodes.byId(files.branchId(handle), st.ino()));
@@ -265,6 +265,7 @@ public final class UnionFs implements AutoCloseable {
 
     /** Opens {@code path}; any write intent copies it up first. Returns the handle. */
     public long open(UnionPath path, int flags) throws ErrnoException {
+        long copyUps = copyUp.completed(); // before the lookup: a copy-up after it shows in read
         int access = flags & Fs.O_ACCMODE;
         // O_APPEND stays: if the kernel's idea of the size is stale (another hard link grew the
         // file), an appending write still lands at the real end.
@@ -282,7 +283,7 @@ public final class UnionFs implements AutoCloseable {
         }
         try (DirView parent = lookup.openDir(path.parent())) {
             Entry e = lookup.entry(parent, path);
-            return files.add(opened(Fs.open(parent.fd(e.level()), path.name(), osFlags, 0), e.branch(), path));
+            return files.add(opened(Fs.open(parent.fd(e.level()), path.name(), osFlags, 0), e.branch(), path), copyUps);
         }
     }
 
@@ -308,7 +309,47 @@ public final class UnionFs implements AutoCloseable {
     }
 
     public int read(long handle, Pointer buf, long size, long offset) throws ErrnoException {
-        return Fs.pread(files.get(handle).fd(), buf, size, offset);
+        return Fs.pread(readable(handle).fd(), buf, size, offset);
+    }
+
+    /**
+     * The open file to read {@code handle} through. A file opened from a read-only branch that
+     * a writer has copied up since is reopened on the copy: the kernel keeps one page cache for
+     * the path, so a page read through the lower descriptor after the copy-up would put the
+     * original data in that cache where a writer's page was dropped, and every later open
+     * would be served it (auto_cache sees no change in size or mtime by then). Reading the copy
+     * also gives the reader the writes, as on a plain file. Checked only when some copy-up
+     * completed since the last check, and only the same file (by union inode number) is taken.
+     */
+    private OpenFile readable(long handle) throws ErrnoException {
+        OpenFile f = files.get(handle);
+        if (f.branch() < 0 || branches.writable(f.branch())) {
+            return f;
+        }
+        long copyUps = copyUp.completed();
+        if (files.copyUpsSeen(handle) == copyUps) {
+            return f;
+        }
+        Stat mine = Fs.fstat(f.fd());
+        if (!mine.isRegular() || f.path().isRoot()) {
+            files.checked(handle, copyUps);
+            return f;
+        }
+        long number = withInode(f.branch(), mine, () -> InodeOrigin.readFd(f.fd())).ino();
+        try (DirView parent = lookup.openDir(f.path().parent())) {
+            Entry e = lookup.entry(parent, f.path());
+            int dir = parent.fd(e.level());
+            if (branches.writable(e.branch()) && e.stat().isRegular()
+                    && withInode(e.branch(), e.stat(), origin(e.stat(), dir, f.path().name())).ino() == number) {
+                int fd = Fs.open(dir, f.path().name(), Fs.O_RDONLY | Fs.O_NOFOLLOW, 0);
+                LOG.debug("reading {} from its copy in {} from now on", f.path(), branches.stack().get(e.branch()).dir());
+                return files.reopened(handle, new OpenFile(fd, e.branch(), f.path(), f.directIo()), copyUps);
+            }
+        } catch (ErrnoException gone) {
+            // removed or renamed since: the reader keeps the file it opened
+        }
+        files.checked(handle, copyUps);
+        return f;
     }
 
     public int write(long handle, Pointer buf, long size, long offset) throws ErrnoException {

@@ -58,12 +58,16 @@ class CrashDuringDirectoryRenameTest {
 
         List<String> outcomes = new ArrayList<>();
         int killedMidRename = 0;
-        double[] moments = {0.3, 0.6, 0.9, 1.2};
+        // moments after the tree copy-up began (its staging directory appeared), not after the
+        // rename process started: on a loaded machine starting perl alone can take longer than
+        // the rename, so kills timed from there could all land before or after it
+        double[] moments = {0.0, 0.3, 0.6, 1.2};
         for (int r = 0; r < moments.length; r++) {
             Path up = upper("up" + (r + 1));
             String mnt = "mnt" + (r + 1);
             try (MountProcess d = MountProcess.start(dirs(up, lower), Tree.dir(tmp, mnt), tmp.resolve("d" + (r + 1) + ".log"))) {
                 Process rename = renameSyscall(d.path());
+                awaitStagingOrEnd(up, rename);
                 TimeUnit.NANOSECONDS.sleep((long) (full * moments[r]));
                 d.kill();
                 rename.waitFor(30, TimeUnit.SECONDS);
@@ -85,6 +89,21 @@ class CrashDuringDirectoryRenameTest {
         Tree.write(up, "tree/d0/f0", content("changed0")); // a copied-up, changed lower file
         Tree.write(up, "tree/.wh.gone", "");
         return up;
+    }
+
+    /** Waits until the rename has begun staging the tree in the work directory, or has ended. */
+    private static void awaitStagingOrEnd(Path up, Process rename) throws Exception {
+        Path work = up.resolve(".wh..wh.work");
+        while (rename.isAlive()) {
+            if (Files.isDirectory(work)) {
+                try (Stream<Path> s = Files.list(work)) {
+                    if (s.findAny().isPresent()) {
+                        return;
+                    }
+                }
+            }
+            TimeUnit.MILLISECONDS.sleep(1);
+        }
     }
 
     private static String dirs(Path up, Path lower) {
