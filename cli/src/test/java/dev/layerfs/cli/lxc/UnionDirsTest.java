@@ -50,10 +50,16 @@ class UnionDirsTest {
         assertRefused(a + "=rx", "unknown branch mode 'rx'");
         assertRefused(a + "=rw:" + tmp.resolve("missing") + "=ro", "branch " + tmp.resolve("missing") + ": no such directory");
         assertRefused(file + "=rw", "branch " + file + ": not a directory");
-        assertRefused(a + "=rw:" + b + "=rw", "branch " + b + "=rw: only the first branch may be rw");
         assertRefused(a + "=rw:" + a + "=ro", "duplicate branch " + a);
         assertRefused(a + "=ro:" + b, "dirs=" + a + "=ro:" + b + "=ro has no writable (=rw) branch");
         assertRefused(blank + "=rw", "branch '" + blank + "' has characters");
+    }
+
+    @Test
+    void severalWritableBranchesAreAcceptedAsInAufs() throws IOException {
+        Path a = Files.createDirectory(tmp.resolve("a"));
+        Path b = Files.createDirectory(tmp.resolve("b"));
+        assertEquals("dirs=" + a + "=rw:" + b + "=rw", UnionDirs.parse(a + "=rw:" + b + "=rw").option());
     }
 
     @Test
