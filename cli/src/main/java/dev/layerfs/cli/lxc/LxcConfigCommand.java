@@ -37,7 +37,7 @@ public final class LxcConfigCommand implements Callable<Integer> {
         ContainerDir container = new ContainerDir(lxcpath, new ContainerName(name));
         UnionDirs union = UnionDirs.parse(dirsOption(options));
         Lxc.requireInstalled();
-        new ContainerWriter(TemplateStore.installed(), LayerfsLauncher.find(), "layerfs lxc-config")
+        new ContainerWriter(TemplateStore.installed(), HookLauncher.LAYERFS.find(), "layerfs lxc-config")
                 .create(container, ContainerWriter.Contents.overBranches(union));
         System.out.println("created container " + container.name() + " in " + container.dir()
                 + "; start it with: lxc-start " + container.lxcpathOption() + "-n " + container.name());

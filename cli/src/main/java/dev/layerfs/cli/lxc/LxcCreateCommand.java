@@ -70,8 +70,8 @@ public final class LxcCreateCommand implements Callable<Integer> {
         }
         URI url = Servers.url(server);
         Optional<ContainerWriter.LeaseFiles> lease = noLease ? Optional.empty() : Optional.of(new ContainerWriter.LeaseFiles(
-                ContainerLease.fresh(url, leaseTtl, access.tokenFile(), access.caFile()), ImagedLauncher.find()));
-        ContainerWriter writer = new ContainerWriter(TemplateStore.installed(), LayerfsLauncher.find(), "imaged lxc create");
+                ContainerLease.fresh(url, leaseTtl, access.tokenFile(), access.caFile()), HookLauncher.IMAGED.find()));
+        ContainerWriter writer = new ContainerWriter(TemplateStore.installed(), HookLauncher.LAYERFS.find(), "imaged lxc create");
         LayerStore layers = new LayerStore(store != null ? store : DataDirs.defaultLayerStore());
         PulledImage pulled;
         try {

@@ -47,7 +47,7 @@ public final class LxcLeaseHookCommand {
             ContainerLeases leases = leases(container);
             long token = leases.acquire(HostIdentity.holder(System.getenv()));
             try {
-                RenewerProcess.start(container, ImagedLauncher.find(), token, monitor);
+                RenewerProcess.start(container, HookLauncher.IMAGED.find(), token, monitor);
             } catch (Exception e) {
                 ContainerLeases.of(container, System.getenv()).orElseThrow().release();
                 throw new UserError("container " + container.name() + " is not started: cannot start its lease renewer: " + e.getMessage(), e);

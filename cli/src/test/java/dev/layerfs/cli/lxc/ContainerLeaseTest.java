@@ -80,8 +80,8 @@ class ContainerLeaseTest {
         Map<String, String> env() {
             Map<String, String> env = new HashMap<>();
             env.put(HostIdentity.ENV, id);
-            env.put(LayerfsLauncher.ENV, launchers.layerfs().toString());
-            env.put(ImagedLauncher.ENV, launchers.imaged().toString());
+            env.put(HookLauncher.LAYERFS.env(), launchers.layerfs().toString());
+            env.put(HookLauncher.IMAGED.env(), launchers.imaged().toString());
             return env;
         }
 

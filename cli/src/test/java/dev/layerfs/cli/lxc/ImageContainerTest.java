@@ -72,7 +72,7 @@ class ImageContainerTest {
     }
 
     private Host.Run imaged(String... args) {
-        return Host.run(Map.of(LayerfsLauncher.ENV, launchers.layerfs().toString(), ImagedLauncher.ENV, launchers.imaged().toString()),
+        return Host.run(Map.of(HookLauncher.LAYERFS.env(), launchers.layerfs().toString(), HookLauncher.IMAGED.env(), launchers.imaged().toString()),
                 concat(launchers.imaged().toString(), args));
     }
 

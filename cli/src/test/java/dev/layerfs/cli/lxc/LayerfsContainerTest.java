@@ -42,7 +42,7 @@ class LayerfsContainerTest {
         launchers = Launchers.write(tmp.resolve("bin"));
         assumeTrue(Host.run(launchers.layerfs().toString(), "mount", "--help").output().contains("Usage: layerfs mount"),
                 "SKIPPED: this build has no `layerfs mount` command yet; the container tests need it");
-        env = Map.of(LayerfsLauncher.ENV, launchers.layerfs().toString());
+        env = Map.of(HookLauncher.LAYERFS.env(), launchers.layerfs().toString());
         lxcpath = Files.createDirectory(tmp.resolve("lxc"));
         base = BusyboxRootfs.build(tmp.resolve("base"));
     }
@@ -174,7 +174,7 @@ class LayerfsContainerTest {
         assertEquals(2, missing.exit());
         assertEquals("layerfs: branch " + tmp.resolve("nope") + ": no such directory\n", missing.output());
 
-        Host.Run noLxc = Host.run(Map.of(LayerfsLauncher.ENV, launchers.layerfs().toString(), "PATH", tmp.resolve("bin").toString()),
+        Host.Run noLxc = Host.run(Map.of(HookLauncher.LAYERFS.env(), launchers.layerfs().toString(), "PATH", tmp.resolve("bin").toString()),
                 launchers.layerfs().toString(), "lxc-config", "c3", "-o", dirs, "-P", lxcpath.toString());
         assertEquals(2, noLxc.exit());
         assertEquals("layerfs: LXC is not installed (lxc-start is not on PATH): apt-get install lxc\n", noLxc.output());
