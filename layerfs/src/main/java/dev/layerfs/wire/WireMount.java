@@ -163,7 +163,17 @@ public final class WireMount {
         Pointer notifyBuf = Memory.allocateDirect(rt, 64);
         Request in = new Request(inBuf);
         Reply out = new Reply(outBuf, Protocol.OUT_HEADER + Protocol.MAX_WRITE);
-        WireOps.Notifier notifier = nodeid -> notifyInode(notifyBuf, nodeid, -1);
+        WireOps.Notifier notifier = new WireOps.Notifier() {
+            @Override
+            public void invalidateAttributes(long nodeid) {
+                notifyInode(notifyBuf, nodeid, -1);
+            }
+
+            @Override
+            public void invalidateContent(long nodeid) {
+                notifyInode(notifyBuf, nodeid, 0);
+            }
+        };
         while (!stopped.get()) {
             long n = K.read(fd, inBuf, Protocol.REQUEST_BUFFER);
             if (n < 0) {

@@ -30,6 +30,9 @@ final class WireOps {
     interface Notifier {
         /** Drops the kernel's cached attributes of {@code nodeid} (not its pages). */
         void invalidateAttributes(long nodeid);
+
+        /** Drops the kernel's cached attributes and pages (a directory's: its listing) of {@code nodeid}. */
+        void invalidateContent(long nodeid);
     }
 
     private static final long UTIME_NOW = (1L << 30) - 1;
@@ -51,9 +54,13 @@ final class WireOps {
         this.probes = new XattrProbes(union);
     }
 
-    /** Forgets what this engine caches about files (xattr names): after a branch change. */
+    /**
+     * After a branch change: forgets what this engine caches about files (xattr names) and
+     * marks the listings taken so far as the old stack's.
+     */
     void forgetCaches() {
         probes.forget();
+        dirs.branchesChanged();
     }
 
     List<NodeTable.Name> names() {
@@ -193,7 +200,9 @@ final class WireOps {
             case Protocol.READDIR -> readdir(in, out, false);
             case Protocol.READDIRPLUS -> readdir(in, out, true);
             case Protocol.RELEASEDIR -> {
-                dirs.release(in.int64(0));
+                if (dirs.release(in.int64(0)) && cache.keepPages()) {
+                    notifier.invalidateContent(node); // it may have cached a listing of the old stack
+                }
                 union.releasedir(in.int64(0));
             }
             case Protocol.INTERRUPT -> {
@@ -408,9 +417,10 @@ final class WireOps {
         } catch (ErrnoException removed) {
             return; // a removed directory, still open: nothing (more) to list
         }
-        List<UnionFs.Dirent> entries = dirs.entries(handle, offset, dir);
+        Listing listing = dirs.listing(handle, in.nodeid(), offset, dir);
+        List<UnionFs.Dirent> entries = listing.entries();
         // which entries fit: sizes depend on the names alone
-        int first = (int) Math.min(offset, entries.size());
+        int first = Math.min(Listing.indexOf(offset), entries.size());
         int last = first;
         int used = 0;
         List<String> names = new java.util.ArrayList<>();
@@ -442,7 +452,7 @@ final class WireOps {
                     out.entry(nodes.lookedUp(in.nodeid(), d.name()), st, cache.entry(), cache.attrFor(st));
                 }
             }
-            out.u64(ino).u64(i + 1).u32(name.length).u32(d.modeType() >>> 12).bytes(name).pad8();
+            out.u64(ino).u64(listing.cookie(i)).u32(name.length).u32(d.modeType() >>> 12).bytes(name).pad8();
         }
     }
 
