@@ -17,6 +17,8 @@ public interface KernelCalls {
     long MS_NODEV = 4;
     long MS_NOEXEC = 8;
     long MS_RDONLY = 1;
+    long MS_SYNCHRONOUS = 16;
+    long MS_DIRSYNC = 128;
     long MS_NOATIME = 1024;
     int MNT_DETACH = 2;
 

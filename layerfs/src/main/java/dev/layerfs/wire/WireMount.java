@@ -76,7 +76,9 @@ public final class WireMount {
             String data = "fd=" + fd + ",rootmode=40000,user_id=" + flags.uid() + ",group_id=" + flags.gid() + flags.data();
             if (K.mount(flags.fsname(), mountPoint.toString(), "fuse." + flags.subtype(), flags.mountFlags(), data) != 0) {
                 int e = RUNTIME.getLastError();
-                throw new MountException("mount(2) of " + mountPoint + " failed: " + Errno.describe(e) + " (" + Errno.name(e) + ")");
+                // only root (CAP_SYS_ADMIN) may mount(2); libfuse goes through the setuid fusermount
+                String hint = e == Errno.EPERM ? "; as another user than root, mount with -o engine=jnr-fuse" : "";
+                throw new MountException("mount(2) of " + mountPoint + " failed: " + Errno.describe(e) + " (" + Errno.name(e) + ")" + hint);
             }
             LOG.info("mounted {} on {} (wire engine, {} threads, {})", options.branches().spec(), mountPoint, THREADS, data);
             Thread hook = new Thread(this::unmountIfMounted, "layerfs-unmount");
