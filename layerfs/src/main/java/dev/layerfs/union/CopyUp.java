@@ -224,6 +224,19 @@ public final class CopyUp {
     /** Copies one entry (not a directory's content) from {@code srcParent} to {@code upperParent} of writable {@code branch}. */
     void copy(int srcParent, Entry e, int branch, int upperParent, String name, UnionPath path, long keepBytes)
             throws ErrnoException {
+        if (!e.stat().isDirectory()) {
+            copyInto(srcParent, e, branch, upperParent, name, path, keepBytes);
+            return;
+        }
+        try {
+            copyInto(srcParent, e, branch, upperParent, name, path, keepBytes);
+        } finally {
+            lookup.directoriesChanged(); // the directory gained a level in a writable branch
+        }
+    }
+
+    private void copyInto(int srcParent, Entry e, int branch, int upperParent, String name, UnionPath path, long keepBytes)
+            throws ErrnoException {
         int work = this.work.of(branch);
         String tmp = assemble(srcParent, e, branch, name, path, keepBytes);
         try {
