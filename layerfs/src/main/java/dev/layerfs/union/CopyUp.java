@@ -245,7 +245,7 @@ public final class CopyUp {
         try {
             copyInto(srcParent, e, branch, upperParent, name, path, keepBytes);
         } finally {
-            lookup.directoriesChanged(); // the directory gained a level in a writable branch
+            lookup.directoryChanged(path); // the directory gained a level in a writable branch
         }
     }
 

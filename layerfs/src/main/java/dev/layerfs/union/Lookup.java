@@ -75,9 +75,14 @@ public final class Lookup {
         resolved.enabled(on);
     }
 
-    /** Forgets every resolved directory: call once a directory of the union was made, removed, renamed or copied up. */
+    /** Forgets every resolved directory: the branches changed. */
     public void directoriesChanged() {
         resolved.invalidate();
+    }
+
+    /** Forgets the resolved directories at and below {@code dir}: call once it was made, removed, renamed or copied up. */
+    public void directoryChanged(UnionPath dir) {
+        resolved.invalidate(dir);
     }
 
     private DirView rootView() {

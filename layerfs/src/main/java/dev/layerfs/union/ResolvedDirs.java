@@ -100,6 +100,28 @@ final class ResolvedDirs {
         return view;
     }
 
+    /**
+     * Forgets the cached views of directory {@code dir} and everything below it: it was made,
+     * removed, renamed or copied up. A directory's view depends only on its own path's levels
+     * (each component's directories, opaque markers and the whiteouts beside them), so no other
+     * view changes.
+     */
+    void invalidate(UnionPath dir) {
+        java.util.List<String> prefix = dir.components();
+        synchronized (this) {
+            generation++; // a walk in flight may have seen the old state: not remembered
+            var it = views.entrySet().iterator();
+            while (it.hasNext()) {
+                var e = it.next();
+                java.util.List<String> c = e.getKey().components();
+                if (c.size() >= prefix.size() && c.subList(0, prefix.size()).equals(prefix)) {
+                    e.getValue().release();
+                    it.remove();
+                }
+            }
+        }
+    }
+
     /** Forgets every cached view: the union's directories changed. */
     void invalidate() {
         synchronized (this) {

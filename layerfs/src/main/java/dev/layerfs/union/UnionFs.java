@@ -562,7 +562,7 @@ public final class UnionFs implements AutoCloseable {
         try {
             newEntries.mkdir(path, mode, caller);
         } finally {
-            lookup.directoriesChanged();
+            lookup.directoryChanged(path);
         }
     }
 
@@ -581,7 +581,7 @@ public final class UnionFs implements AutoCloseable {
         try {
             removal.rmdir(path);
         } finally {
-            lookup.directoriesChanged();
+            lookup.directoryChanged(path);
         }
     }
 
@@ -593,7 +593,9 @@ public final class UnionFs implements AutoCloseable {
             try {
                 rename.rename(from, to);
             } finally {
-                lookup.directoriesChanged(); // a directory moved, or was copied up or replaced on the way
+                // a directory moved or was replaced (parents copied up on the way are forgotten by the copy-up)
+                lookup.directoryChanged(from);
+                lookup.directoryChanged(to);
             }
         }
     }

@@ -90,6 +90,26 @@ class ResolvedDirsTest {
     }
 
     @Test
+    void directoriesBelowOneCopiedUpGainTheWritableLevelToo() throws Exception {
+        Path up = Tree.dir(tmp, "up");
+        Path base = Tree.dir(tmp, "base");
+        Tree.write(base, "a/b/c/f", "x");
+        Tree.write(base, "s/t/g", "y");
+        try (UnionFs u = union(up, base)) {
+            assertEquals(List.of("f"), names(u, "/a/b/c"));
+            assertEquals(List.of("g"), names(u, "/s/t"));
+            u.release(u.create(UnionPath.of("/a/new"), 0644, 1, Caller.ROOT)); // copies a up
+            u.mkdir(UnionPath.of("/a/b/c/sub"), 0755, Caller.ROOT); // copies b and c up
+            assertTrue(Files.isDirectory(up.resolve("a/b/c/sub")));
+            assertEquals(List.of("f", "sub"), names(u, "/a/b/c"));
+            u.rename(UnionPath.of("/s/t"), UnionPath.of("/a/b/t"));
+            assertEquals(List.of("g"), names(u, "/a/b/t"));
+            assertEquals(List.of(), names(u, "/s"));
+            assertEquals(List.of("c", "t"), names(u, "/a/b"));
+        }
+    }
+
+    @Test
     void aDirectoryMadeWhereAFileWasRemovedIsADirectoryFromThenOn() throws Exception {
         Path up = Tree.dir(tmp, "up");
         Path base = Tree.dir(tmp, "base");
