@@ -331,6 +331,22 @@ public final class Fs {
         return getxattr((b, n) -> C.getxattr(p, attr, b, n), attr);
     }
 
+    /**
+     * As {@link #getxattr}, on entry {@code name} (one component, not followed if a symlink) of
+     * directory {@code dirFd}: through the directory's magic link, so the entry needs no
+     * descriptor of its own.
+     */
+    public static byte[] getxattrAt(int dirFd, String name, String attr) throws ErrnoException {
+        String p = procPath(dirFd) + "/" + name;
+        return getxattr((b, n) -> C.lgetxattr(p, attr, b, n), attr);
+    }
+
+    /** As {@link #listxattr}, on entry {@code name} of directory {@code dirFd} (see {@link #getxattrAt}). */
+    public static List<String> listxattrAt(int dirFd, String name) throws ErrnoException {
+        String p = procPath(dirFd) + "/" + name;
+        return listxattr((b, n) -> C.llistxattr(p, b, n), p);
+    }
+
     /** As {@link #getxattr}, on a file open for reading or writing (not path-only): no magic link to walk. */
     public static byte[] fgetxattr(int fd, String attr) throws ErrnoException {
         return getxattr((b, n) -> C.fgetxattr(fd, attr, b, n), attr);

@@ -75,6 +75,10 @@ public interface LibC {
 
     int removexattr(String path, String name);
 
+    @ssize_t long lgetxattr(String path, String name, @Out byte[] value, @size_t long size);
+
+    @ssize_t long llistxattr(String path, @Out byte[] list, @size_t long size);
+
     int fchmod(int fd, int mode);
 
     int futimens(int fd, long[] times);

@@ -32,18 +32,21 @@ public final class InodeOrigin {
 
     /** Reads the number recorded on {@code name} in {@code dirFd}; the caller makes sure it is not a symlink. */
     static OptionalLong read(int dirFd, String name) throws ErrnoException {
-        int fd = Fs.open(dirFd, name, Fs.O_PATH | Fs.O_NOFOLLOW, 0);
-        try {
-            return readFd(fd);
-        } finally {
-            Fs.close(fd);
-        }
+        return read(() -> Fs.getxattrAt(dirFd, name, XATTR));
     }
 
     static OptionalLong readFd(int fd) throws ErrnoException {
+        return read(() -> Fs.getxattr(fd, XATTR));
+    }
+
+    private interface Getter {
+        byte[] get() throws ErrnoException;
+    }
+
+    private static OptionalLong read(Getter getter) throws ErrnoException {
         byte[] v;
         try {
-            v = Fs.getxattr(fd, XATTR);
+            v = getter.get();
         } catch (ErrnoException e) {
             if (e.errno() == Errno.EOPNOTSUPP || e.errno() == Errno.EPERM) {
                 return OptionalLong.empty();

@@ -442,6 +442,11 @@ public final class UnionFs implements AutoCloseable {
         if (InodeOrigin.isReserved(attr)) {
             return null;
         }
+        if (!path.isRoot() && hidden.workName(path).isEmpty()) {
+            try (DirView parent = lookup.openDir(path.parent())) {
+                return Fs.getxattrAt(parent.fd(lookup.entry(parent, path).level()), path.name(), attr);
+            }
+        }
         int fd = openPathOnly(path);
         try {
             return Fs.getxattr(fd, attr);
@@ -451,6 +456,12 @@ public final class UnionFs implements AutoCloseable {
     }
 
     public List<String> listxattr(UnionPath path) throws ErrnoException {
+        if (!path.isRoot() && hidden.workName(path).isEmpty()) {
+            try (DirView parent = lookup.openDir(path.parent())) {
+                return Fs.listxattrAt(parent.fd(lookup.entry(parent, path).level()), path.name()).stream()
+                        .filter(a -> !InodeOrigin.isReserved(a)).toList();
+            }
+        }
         int fd = openPathOnly(path);
         try {
             return Fs.listxattr(fd).stream().filter(a -> !InodeOrigin.isReserved(a)).toList();
