@@ -20,19 +20,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class ResolvedDirs {
 
-    /** How many directories are kept open (each holds one descriptor per contributing branch). */
+    /** How many directories are kept open at most. */
     static final int CAPACITY = 512;
+    /** How many descriptors they may hold (one per contributing branch each): many branches mean fewer directories. */
+    static final int DESCRIPTORS = 1024;
 
-    private final Map<UnionPath, Shared> views = new LinkedHashMap<>(64, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<UnionPath, Shared> eldest) {
-            if (size() > CAPACITY) {
-                eldest.getValue().release();
-                return true;
-            }
-            return false;
-        }
-    };
+    private final Map<UnionPath, Shared> views = new LinkedHashMap<>(64, 0.75f, true); // least recently used first
+    private int descriptors; // guarded by this: held by the views in the map
     private long generation; // guarded by this: bumped by every invalidation
     private volatile boolean enabled; // off until the union switches it on
 
@@ -93,6 +87,14 @@ final class ResolvedDirs {
                     Shared s = view.share();
                     s.holders.incrementAndGet(); // the caller's
                     views.put(dir, s);
+                    descriptors += s.count;
+                    var eldest = views.values().iterator();
+                    while (views.size() > CAPACITY || descriptors > DESCRIPTORS) {
+                        Shared old = eldest.next();
+                        eldest.remove();
+                        descriptors -= old.count;
+                        old.release();
+                    }
                     return new DirView(s);
                 }
             }
@@ -115,6 +117,7 @@ final class ResolvedDirs {
                 var e = it.next();
                 java.util.List<String> c = e.getKey().components();
                 if (c.size() >= prefix.size() && c.subList(0, prefix.size()).equals(prefix)) {
+                    descriptors -= e.getValue().count;
                     e.getValue().release();
                     it.remove();
                 }
@@ -133,6 +136,7 @@ final class ResolvedDirs {
                 s.release();
             }
             views.clear();
+            descriptors = 0;
         }
     }
 

@@ -159,6 +159,26 @@ class ResolvedDirsTest {
     }
 
     @Test
+    void withManyBranchesTheRememberedDirectoriesStayWithinTheirDescriptorBudget() throws Exception {
+        StringBuilder spec = new StringBuilder(Tree.dir(tmp, "up") + "=rw");
+        for (int b = 0; b < 6; b++) {
+            Path layer = Tree.dir(tmp, "layer" + b);
+            for (int i = 0; i < 300; i++) {
+                Tree.write(layer, "t/d" + i + "/f" + b, "x");
+            }
+            spec.append(':').append(layer).append("=ro");
+        }
+        long before = openDescriptors();
+        try (UnionFs u = new UnionFs(BranchStack.parse(spec.toString(), tmp))) {
+            for (int i = 0; i < 300; i++) {
+                assertEquals(List.of("f0", "f1", "f2", "f3", "f4", "f5"), names(u, "/t/d" + i));
+            }
+            long held = openDescriptors() - before;
+            assertTrue(held <= ResolvedDirs.DESCRIPTORS + 32, "descriptors held: " + held);
+        }
+    }
+
+    @Test
     void resolvingWhileDirectoriesChangeNeverReadsAClosedDescriptor() throws Exception {
         Path up = Tree.dir(tmp, "up");
         Path base = Tree.dir(tmp, "base");
