@@ -33,6 +33,7 @@ public final class Mounter {
         try {
             union = new UnionFs(options.branches(), options.policies());
             union.statfsMode(options.statfs());
+            union.cacheDirectories(options.entryTimeout() > MountOptions.REVAL_TIMEOUT); // udba=reval: see direct branch changes
         } catch (ErrnoException e) {
             throw new MountException("cannot open branches " + options.branches().spec() + ": " + e.getMessage(), e);
         }

@@ -194,6 +194,15 @@ public final class Fs {
         check(C.fchown(fd, uid, gid), "fchown", "fd " + fd);
     }
 
+    public static void fchmod(int fd, int mode) throws ErrnoException {
+        check(C.fchmod(fd, mode), "fchmod", "fd " + fd);
+    }
+
+    /** As {@link #utimens}, on an open file. */
+    public static void futimens(int fd, long[] times) throws ErrnoException {
+        check(C.futimens(fd, times), "futimens", "fd " + fd);
+    }
+
     public static void fsync(int fd, boolean dataOnly) throws ErrnoException {
         check(dataOnly ? C.fdatasync(fd) : C.fsync(fd), "fsync", "fd " + fd);
     }
@@ -319,9 +328,39 @@ public final class Fs {
     /** The value, or null when the attribute does not exist. */
     public static byte[] getxattr(int pathFd, String attr) throws ErrnoException {
         String p = procPath(pathFd);
+        return getxattr((b, n) -> C.getxattr(p, attr, b, n), attr);
+    }
+
+    /**
+     * As {@link #getxattr}, on entry {@code name} (one component, not followed if a symlink) of
+     * directory {@code dirFd}: through the directory's magic link, so the entry needs no
+     * descriptor of its own.
+     */
+    public static byte[] getxattrAt(int dirFd, String name, String attr) throws ErrnoException {
+        String p = procPath(dirFd) + "/" + name;
+        return getxattr((b, n) -> C.lgetxattr(p, attr, b, n), attr);
+    }
+
+    /** As {@link #listxattr}, on entry {@code name} of directory {@code dirFd} (see {@link #getxattrAt}). */
+    public static List<String> listxattrAt(int dirFd, String name) throws ErrnoException {
+        String p = procPath(dirFd) + "/" + name;
+        return listxattr((b, n) -> C.llistxattr(p, b, n), p);
+    }
+
+    /** As {@link #getxattr}, on a file open for reading or writing (not path-only): no magic link to walk. */
+    public static byte[] fgetxattr(int fd, String attr) throws ErrnoException {
+        return getxattr((b, n) -> C.fgetxattr(fd, attr, b, n), attr);
+    }
+
+    /** One xattr read into a buffer ({@code null} and 0 ask for the size). */
+    private interface XattrCall {
+        long call(byte[] buf, long size);
+    }
+
+    private static byte[] getxattr(XattrCall get, String attr) throws ErrnoException {
         byte[] buf = new byte[256];
         while (true) {
-            long n = C.getxattr(p, attr, buf, buf.length);
+            long n = get.call(buf, buf.length);
             if (n >= 0) {
                 return java.util.Arrays.copyOf(buf, (int) n);
             }
@@ -332,7 +371,7 @@ public final class Fs {
             if (e != Errno.ERANGE) {
                 throw new ErrnoException(e, "getxattr " + attr + ": " + Errno.describe(e));
             }
-            long size = C.getxattr(p, attr, null, 0);
+            long size = get.call(null, 0);
             if (size < 0) {
                 throw fail("getxattr", attr);
             }
@@ -342,9 +381,18 @@ public final class Fs {
 
     public static List<String> listxattr(int pathFd) throws ErrnoException {
         String p = procPath(pathFd);
+        return listxattr((b, n) -> C.listxattr(p, b, n), p);
+    }
+
+    /** As {@link #listxattr}, on a file open for reading or writing (not path-only). */
+    public static List<String> flistxattr(int fd) throws ErrnoException {
+        return listxattr((b, n) -> C.flistxattr(fd, b, n), "fd " + fd);
+    }
+
+    private static List<String> listxattr(XattrCall list, String p) throws ErrnoException {
         byte[] buf = new byte[1024];
         long n;
-        while ((n = C.listxattr(p, buf, buf.length)) < 0) {
+        while ((n = list.call(buf, buf.length)) < 0) {
             int e = errno();
             if (e == Errno.EOPNOTSUPP) {
                 return List.of();
@@ -352,7 +400,7 @@ public final class Fs {
             if (e != Errno.ERANGE) {
                 throw new ErrnoException(e, "listxattr: " + Errno.describe(e));
             }
-            long size = C.listxattr(p, null, 0);
+            long size = list.call(null, 0);
             if (size < 0) {
                 throw fail("listxattr", p);
             }
@@ -373,6 +421,11 @@ public final class Fs {
 
     public static void setxattr(int pathFd, String attr, byte[] value, int flags) throws ErrnoException {
         check(C.setxattr(procPath(pathFd), attr, value, value.length, flags), "setxattr", attr);
+    }
+
+    /** As {@link #setxattr}, on a file open for reading or writing (not path-only). */
+    public static void fsetxattr(int fd, String attr, byte[] value, int flags) throws ErrnoException {
+        check(C.fsetxattr(fd, attr, value, value.length, flags), "fsetxattr", attr);
     }
 
     public static void removexattr(int pathFd, String attr) throws ErrnoException {

@@ -74,4 +74,18 @@ public interface LibC {
     int setxattr(String path, String name, byte[] value, @size_t long size, int flags);
 
     int removexattr(String path, String name);
+
+    @ssize_t long lgetxattr(String path, String name, @Out byte[] value, @size_t long size);
+
+    @ssize_t long llistxattr(String path, @Out byte[] list, @size_t long size);
+
+    int fchmod(int fd, int mode);
+
+    int futimens(int fd, long[] times);
+
+    @ssize_t long fgetxattr(int fd, String name, @Out byte[] value, @size_t long size);
+
+    @ssize_t long flistxattr(int fd, @Out byte[] list, @size_t long size);
+
+    int fsetxattr(int fd, String name, byte[] value, @size_t long size, int flags);
 }

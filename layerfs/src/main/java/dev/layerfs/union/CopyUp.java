@@ -98,6 +98,14 @@ public final class CopyUp {
         inodes.copiedUp(to, st.ino(), number);
     }
 
+    /**
+     * Inode {@code ino} of writable {@code branch} was just created by the union: it carries no
+     * recorded number, so its own is known without reading one.
+     */
+    void madeNew(int branch, long ino) {
+        inodes.copiedUp(branch, ino, OptionalLong.empty());
+    }
+
     Placement placement() {
         return placement;
     }
@@ -122,6 +130,12 @@ public final class CopyUp {
      * The caller closes it.
      */
     public int dirIn(int branch, UnionPath dir) throws ErrnoException {
+        try (DirView view = lookup.resolvedOrNull(dir)) { // a remembered directory: no walk
+            int level = view == null ? -1 : view.levelOf(branch);
+            if (level >= 0) {
+                return Fs.open(view.fd(level), ".", Fs.O_PATH | Fs.O_DIRECTORY, 0);
+            }
+        }
         int cur = Fs.open(branches.root(branch), ".", Fs.O_PATH | Fs.O_DIRECTORY, 0);
         try {
             UnionPath prefix = UnionPath.ROOT;
@@ -224,6 +238,19 @@ public final class CopyUp {
     /** Copies one entry (not a directory's content) from {@code srcParent} to {@code upperParent} of writable {@code branch}. */
     void copy(int srcParent, Entry e, int branch, int upperParent, String name, UnionPath path, long keepBytes)
             throws ErrnoException {
+        if (!e.stat().isDirectory()) {
+            copyInto(srcParent, e, branch, upperParent, name, path, keepBytes);
+            return;
+        }
+        try {
+            copyInto(srcParent, e, branch, upperParent, name, path, keepBytes);
+        } finally {
+            lookup.directoryChanged(path); // the directory gained a level in a writable branch
+        }
+    }
+
+    private void copyInto(int srcParent, Entry e, int branch, int upperParent, String name, UnionPath path, long keepBytes)
+            throws ErrnoException {
         int work = this.work.of(branch);
         String tmp = assemble(srcParent, e, branch, name, path, keepBytes);
         try {
@@ -251,11 +278,14 @@ public final class CopyUp {
         int work = this.work.of(branch);
         Stat st = e.stat();
         String tmp = tempName();
+        if (st.isRegular()) {
+            copyFile(srcParent, e, name, work, tmp, path, keepBytes);
+            return tmp;
+        }
         boolean created = false;
         try {
             switch (st.type()) {
                 case Stat.S_IFDIR -> Fs.mkdir(work, tmp, 0700);
-                case Stat.S_IFREG -> copyData(srcParent, name, work, tmp, keepBytes);
                 case Stat.S_IFLNK -> Fs.symlink(new String(Fs.readlink(srcParent, name), Fs.NAMES), work, tmp);
                 default -> Fs.mknod(work, tmp, st.mode(), st.rdev());
             }
@@ -288,19 +318,40 @@ public final class CopyUp {
                 () -> e.stat().isSymlink() ? OptionalLong.empty() : InodeOrigin.read(srcParent, name));
     }
 
-    private static void copyData(int srcParent, String name, int work, String tmp, long keepBytes) throws ErrnoException {
+    /**
+     * Copies regular file {@code name} with its metadata to {@code tmp} in the work directory,
+     * through the two open files (no lookup by name, no magic links), and syncs the copy before
+     * it is closed: after a crash its name shows the complete copy or nothing (kernel overlayfs
+     * syncs a copy-up the same way). Nothing is left behind on failure.
+     */
+    private void copyFile(int srcParent, Entry e, String name, int work, String tmp, UnionPath path, long keepBytes)
+            throws ErrnoException {
+        Stat st = e.stat();
         int in = Fs.open(srcParent, name, Fs.O_RDONLY | Fs.O_NOFOLLOW, 0);
         try {
             int out = Fs.open(work, tmp, Fs.O_WRONLY | Fs.O_CREAT | Fs.O_EXCL | Fs.O_NOFOLLOW, 0600);
+            boolean done = false;
             try {
-                Fs.copyData(in, out, keepBytes);
+                Fs.copyData(in, out, Math.min(keepBytes, st.size())); // a read-only branch's file does not grow
+                Fs.fchown(out, st.uid(), st.gid());
+                copyXattrs(Fs.flistxattr(in), a -> Fs.fgetxattr(in, a), (a, v) -> Fs.fsetxattr(out, a, v, 0), path);
+                OptionalLong number = numberFor(srcParent, e, name);
+                if (number.isPresent()) {
+                    InodeOrigin.recordFd(out, number.getAsLong());
+                }
+                Fs.fchmod(out, st.permissions()); // after chown, which clears set-id bits
+                Fs.futimens(out, new long[] {st.atimeSec(), st.atimeNsec(), st.mtimeSec(), st.mtimeNsec()});
                 Fs.fsync(out, false);
-            } catch (ErrnoException e) {
+                done = true;
+            } catch (ErrnoException ex) {
+                LOG.warn("copy-up of {} from {} failed: {}", path, branches.stack().get(e.branch()).dir(), ex.toString());
+                throw ex;
+            } finally {
                 Fs.close(out);
-                Fs.unlink(work, tmp);
-                throw e;
+                if (!done) {
+                    removeQuietly(work, tmp, false);
+                }
             }
-            Fs.close(out);
         } finally {
             Fs.close(in);
         }
@@ -315,26 +366,41 @@ public final class CopyUp {
                 return;
             }
             dst = Fs.open(work, tmp, Fs.O_PATH | Fs.O_NOFOLLOW, 0);
-            for (String attr : attrs) {
-                if (InodeOrigin.isReserved(attr)) {
-                    continue; // a number from the union this branch was once the top of
-                }
-                byte[] value = Fs.getxattr(src, attr);
-                if (value == null) {
-                    continue;
-                }
-                try {
-                    Fs.setxattr(dst, attr, value, 0);
-                } catch (ErrnoException e) {
-                    if (e.errno() != Errno.EOPNOTSUPP && e.errno() != Errno.EPERM) {
-                        throw e;
-                    }
-                    LOG.warn("copy-up of {}: writable branch refuses xattr {}: {}", path, attr, e.toString());
-                }
-            }
+            int to = dst;
+            copyXattrs(attrs, a -> Fs.getxattr(src, a), (a, v) -> Fs.setxattr(to, a, v, 0), path);
         } finally {
             Fs.close(src);
             Fs.close(dst);
+        }
+    }
+
+    private interface XattrGet {
+        byte[] get(String attr) throws ErrnoException;
+    }
+
+    private interface XattrSet {
+        void set(String attr, byte[] value) throws ErrnoException;
+    }
+
+    /** Copies the attributes {@code attrs} read through {@code get} to {@code set}, but layerfs's own. */
+    private static void copyXattrs(java.util.List<String> attrs, XattrGet get, XattrSet set, UnionPath path)
+            throws ErrnoException {
+        for (String attr : attrs) {
+            if (InodeOrigin.isReserved(attr)) {
+                continue; // a number from the union this branch was once the top of
+            }
+            byte[] value = get.get(attr);
+            if (value == null) {
+                continue;
+            }
+            try {
+                set.set(attr, value);
+            } catch (ErrnoException e) {
+                if (e.errno() != Errno.EOPNOTSUPP && e.errno() != Errno.EPERM) {
+                    throw e;
+                }
+                LOG.warn("copy-up of {}: writable branch refuses xattr {}: {}", path, attr, e.toString());
+            }
         }
     }
 

@@ -14,6 +14,8 @@ public final class DirView implements AutoCloseable {
     private final int count;
     private final boolean ownsFds;
     private final int reach;
+    private final ResolvedDirs.Shared shared; // a cached view's levels, released on close
+    private boolean closed;
 
     DirView(int[] branches, int[] fds, int count, boolean ownsFds, int reach) {
         this.branches = branches;
@@ -21,6 +23,17 @@ public final class DirView implements AutoCloseable {
         this.count = count;
         this.ownsFds = ownsFds;
         this.reach = reach;
+        this.shared = null;
+    }
+
+    /** A view of cached levels ({@link ResolvedDirs}); closing it lets go of them. */
+    DirView(ResolvedDirs.Shared shared) {
+        this.branches = shared.branches;
+        this.fds = shared.fds;
+        this.count = shared.count;
+        this.ownsFds = false;
+        this.reach = shared.reach;
+        this.shared = shared;
     }
 
     /**
@@ -28,6 +41,15 @@ public final class DirView implements AutoCloseable {
      * a whiteout or a non-directory in or above a lower branch cuts the rest off. A new entry
      * made in a branch below this would not show.
      */
+    /** This view's descriptors, handed over to the cache: closing this view no longer closes them. */
+    ResolvedDirs.Shared share() {
+        if (!ownsFds || shared != null || closed) {
+            throw new IllegalStateException("only a fresh view owning its descriptors can be shared");
+        }
+        closed = true;
+        return new ResolvedDirs.Shared(branches, fds, count, reach);
+    }
+
     public int reach() {
         return reach;
     }
@@ -57,7 +79,13 @@ public final class DirView implements AutoCloseable {
 
     @Override
     public void close() {
-        if (ownsFds) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (shared != null) {
+            shared.release();
+        } else if (ownsFds) {
             for (int i = 0; i < count; i++) {
                 Fs.close(fds[i]);
             }

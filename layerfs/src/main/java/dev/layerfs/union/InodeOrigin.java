@@ -32,18 +32,21 @@ public final class InodeOrigin {
 
     /** Reads the number recorded on {@code name} in {@code dirFd}; the caller makes sure it is not a symlink. */
     static OptionalLong read(int dirFd, String name) throws ErrnoException {
-        int fd = Fs.open(dirFd, name, Fs.O_PATH | Fs.O_NOFOLLOW, 0);
-        try {
-            return readFd(fd);
-        } finally {
-            Fs.close(fd);
-        }
+        return read(() -> Fs.getxattrAt(dirFd, name, XATTR));
     }
 
     static OptionalLong readFd(int fd) throws ErrnoException {
+        return read(() -> Fs.getxattr(fd, XATTR));
+    }
+
+    private interface Getter {
+        byte[] get() throws ErrnoException;
+    }
+
+    private static OptionalLong read(Getter getter) throws ErrnoException {
         byte[] v;
         try {
-            v = Fs.getxattr(fd, XATTR);
+            v = getter.get();
         } catch (ErrnoException e) {
             if (e.errno() == Errno.EOPNOTSUPP || e.errno() == Errno.EPERM) {
                 return OptionalLong.empty();
@@ -57,7 +60,24 @@ public final class InodeOrigin {
     static void record(int dirFd, String name, long number) throws ErrnoException {
         int fd = Fs.open(dirFd, name, Fs.O_PATH | Fs.O_NOFOLLOW, 0);
         try {
-            Fs.setxattr(fd, XATTR, ByteBuffer.allocate(Long.BYTES).putLong(number).array(), 0);
+            record(number, v -> Fs.setxattr(fd, XATTR, v, 0));
+        } finally {
+            Fs.close(fd);
+        }
+    }
+
+    /** As {@link #record(int, String, long)}, on a file open for writing. */
+    static void recordFd(int fd, long number) throws ErrnoException {
+        record(number, v -> Fs.fsetxattr(fd, XATTR, v, 0));
+    }
+
+    private interface Setter {
+        void set(byte[] value) throws ErrnoException;
+    }
+
+    private static void record(long number, Setter setter) throws ErrnoException {
+        try {
+            setter.set(ByteBuffer.allocate(Long.BYTES).putLong(number).array());
         } catch (ErrnoException e) {
             if (e.errno() != Errno.EOPNOTSUPP && e.errno() != Errno.EPERM) {
                 throw e;
@@ -67,8 +87,6 @@ public final class InodeOrigin {
                 LOG.warn("the writable branch refuses {} ({}): copied-up files keep their inode number only until unmount",
                         XATTR, e.toString());
             }
-        } finally {
-            Fs.close(fd);
         }
     }
 }

@@ -17,6 +17,7 @@ import java.util.Optional;
 public final class Lookup {
 
     private final OpenBranches branches;
+    private final ResolvedDirs resolved = new ResolvedDirs();
 
     public Lookup(OpenBranches branches) {
         this.branches = branches;
@@ -28,73 +29,125 @@ public final class Lookup {
 
     /** The view of directory {@code dir}; ENOENT if it does not exist, ENOTDIR if it is not a directory. */
     public DirView openDir(UnionPath dir) throws ErrnoException {
+        if (dir.isRoot()) {
+            return rootView();
+        }
+        DirView cached = resolved.get(dir);
+        if (cached != null) {
+            return cached;
+        }
+        long seen = resolved.generation();
+        // walk on from the longest prefix still resolved, caching each directory on the way
+        UnionPath prefix = dir.parent();
+        DirView current = null;
+        while (!prefix.isRoot() && (current = resolved.get(prefix)) == null) {
+            prefix = prefix.parent();
+        }
+        if (current == null) {
+            current = rootView();
+        }
+        java.util.List<String> components = dir.components();
+        try {
+            for (int i = prefix.components().size(); i < components.size(); i++) {
+                DirView next = step(current, dir, components.get(i));
+                current.close();
+                current = next;
+                if (i + 1 < components.size()) {
+                    current = resolved.offer(new UnionPath(components.subList(0, i + 1)), seen, next);
+                } else {
+                    current = resolved.offer(dir, seen, next);
+                }
+            }
+            return current;
+        } catch (ErrnoException | RuntimeException e) {
+            current.close();
+            throw e;
+        }
+    }
+
+    /** The remembered view of directory {@code dir} (the caller closes it), or null: resolves nothing. */
+    DirView resolvedOrNull(UnionPath dir) {
+        return resolved.get(dir);
+    }
+
+    /** Whether resolved directories are remembered between operations (see {@link ResolvedDirs}); off at first. */
+    public void cacheDirectories(boolean on) {
+        resolved.enabled(on);
+    }
+
+    /** Forgets every resolved directory: the branches changed. */
+    public void directoriesChanged() {
+        resolved.invalidate();
+    }
+
+    /** Forgets the resolved directories at and below {@code dir}: call once it was made, removed, renamed or copied up. */
+    public void directoryChanged(UnionPath dir) {
+        resolved.invalidate(dir);
+    }
+
+    private DirView rootView() {
         int n = branches.size();
         int[] bs = new int[n];
         int[] fds = new int[n];
-        int count = n;
         for (int i = 0; i < n; i++) {
             bs[i] = i;
             fds[i] = branches.root(i);
         }
-        boolean owns = false;
-        int reach = n - 1;
-        for (String name : dir.components()) {
-            if (Names.isReserved(name)) {
-                closeAll(fds, count, owns);
-                throw new ErrnoException(Errno.ENOENT, "no such directory: " + dir);
-            }
-            int[] nbs = new int[count];
-            int[] nfds = new int[count];
-            int ncount = 0;
-            boolean notDir = false;
-            try {
-                for (int level = 0; level < count; level++) {
-                    boolean last = bs[level] == n - 1;
-                    int fd = Fs.openDirectory(fds[level], name);
-                    if (fd >= 0) {
-                        nbs[ncount] = bs[level];
-                        nfds[ncount++] = fd;
-                        // An opaque marker inside, or a whiteout beside it in the same branch (an OCI
-                        // layer that deleted and recreated the directory), hides the levels below.
-                        if (!last && (Fs.exists(fd, Names.OPAQUE) || Fs.exists(fds[level], Names.whiteout(name)))) {
-                            reach = Math.min(reach, bs[level]);
-                            break;
-                        }
-                        continue;
-                    }
-                    if (fd == Fs.NOT_A_DIRECTORY) {
-                        notDir = ncount == 0; // a non-directory above hides the rest; below a directory it is hidden
-                        reach = Math.min(reach, bs[level] - 1);
-                        break;
-                    }
-                    if (!last && Fs.exists(fds[level], Names.whiteout(name))) {
-                        reach = Math.min(reach, bs[level]);
-                        break;
-                    }
-                }
-            } catch (ErrnoException e) {
-                closeAll(nfds, ncount, true);
-                closeAll(fds, count, owns);
-                throw e;
-            }
-            closeAll(fds, count, owns);
-            bs = nbs;
-            fds = nfds;
-            count = ncount;
-            owns = true;
-            if (count == 0) {
-                throw new ErrnoException(notDir ? Errno.ENOTDIR : Errno.ENOENT,
-                        (notDir ? "not a directory: " : "no such directory: ") + dir);
-            }
-        }
-        return new DirView(bs, fds, count, owns, reach);
+        return new DirView(bs, fds, n, false, n - 1);
     }
 
-    private static void closeAll(int[] fds, int count, boolean owns) {
-        if (owns) {
-            for (int i = 0; i < count; i++) {
-                Fs.close(fds[i]);
+    /** The levels of directory {@code name} inside {@code parent} (a view owning its descriptors). */
+    private DirView step(DirView parent, UnionPath dir, String name) throws ErrnoException {
+        if (Names.isReserved(name)) {
+            throw new ErrnoException(Errno.ENOENT, "no such directory: " + dir);
+        }
+        int n = branches.size();
+        int count = parent.levels();
+        int reach = parent.reach();
+        int[] nbs = new int[count];
+        int[] nfds = new int[count];
+        int ncount = 0;
+        boolean notDir = false;
+        try {
+            for (int level = 0; level < count; level++) {
+                int b = parent.branch(level);
+                boolean last = b == n - 1;
+                int fd = Fs.openDirectory(parent.fd(level), name);
+                if (fd >= 0) {
+                    nbs[ncount] = b;
+                    nfds[ncount++] = fd;
+                    // An opaque marker inside, or a whiteout beside it in the same branch (an OCI
+                    // layer that deleted and recreated the directory), hides the levels below.
+                    if (!last && (Fs.exists(fd, Names.OPAQUE) || Fs.exists(parent.fd(level), Names.whiteout(name)))) {
+                        reach = Math.min(reach, b);
+                        break;
+                    }
+                    continue;
+                }
+                if (fd == Fs.NOT_A_DIRECTORY) {
+                    notDir = ncount == 0; // a non-directory above hides the rest; below a directory it is hidden
+                    reach = Math.min(reach, b - 1);
+                    break;
+                }
+                if (!last && Fs.exists(parent.fd(level), Names.whiteout(name))) {
+                    reach = Math.min(reach, b);
+                    break;
+                }
             }
+        } catch (ErrnoException e) {
+            closeAll(nfds, ncount);
+            throw e;
+        }
+        if (ncount == 0) {
+            throw new ErrnoException(notDir ? Errno.ENOTDIR : Errno.ENOENT,
+                    (notDir ? "not a directory: " : "no such directory: ") + dir);
+        }
+        return new DirView(nbs, nfds, ncount, true, reach);
+    }
+
+    private static void closeAll(int[] fds, int count) {
+        for (int i = 0; i < count; i++) {
+            Fs.close(fds[i]);
         }
     }
 

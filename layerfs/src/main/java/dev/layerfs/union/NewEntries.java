@@ -53,7 +53,12 @@ final class NewEntries {
      */
     private static void giveToCaller(int parent, String name, int mode, Caller owner, boolean symlink)
             throws ErrnoException {
-        Stat st = Fs.stat(parent, name);
+        giveToCaller(parent, name, Fs.stat(parent, name), mode, owner, symlink);
+    }
+
+    /** As above, for the entry whose status is {@code st}. */
+    private static void giveToCaller(int parent, String name, Stat st, int mode, Caller owner, boolean symlink)
+            throws ErrnoException {
         if (st.uid() == owner.uid() && st.gid() == owner.gid()) {
             return;
         }
@@ -94,8 +99,10 @@ final class NewEntries {
             int osFlags = (flags & ~Fs.O_TRUNC) | Fs.O_CREAT | Fs.O_EXCL | Fs.O_NOFOLLOW;
             int fd = Fs.open(parent, path.name(), osFlags, mode & 07777);
             try {
-                giveToCaller(parent, path.name(), mode, owner(path, parent, caller), false);
+                Stat st = Fs.fstat(fd);
+                giveToCaller(parent, path.name(), st, mode, owner(path, parent, caller), false);
                 Whiteouts.remove(parent, path.name());
+                copyUp.madeNew(target.branch(), st.ino());
             } catch (ErrnoException e) {
                 Fs.close(fd);
                 throw e;

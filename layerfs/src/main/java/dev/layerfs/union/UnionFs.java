@@ -55,6 +55,7 @@ public final class UnionFs implements AutoCloseable {
     public UnionFs(BranchStack stack, WritePolicies policies) throws ErrnoException {
         this.branches = new OpenBranches(stack);
         this.lookup = new Lookup(branches);
+        lookup.cacheDirectories(true);
         this.inodes = new InodeTable(branches);
         this.files = new OpenFiles(branches);
         this.placement = new Placement(lookup, policies);
@@ -115,49 +116,65 @@ public final class UnionFs implements AutoCloseable {
     /** One attempt: false if busy and {@code lastTry} is not set (nothing changed), else done or thrown. */
     private boolean tryChange(BranchStack next, boolean force, Duration wait, boolean lastTry) throws ErrnoException {
         try (PathLocks.Held held = stackLock.exclusive(wait)) {
-            OpenBranches.Generation now = branches.current();
-            OpenBranches.Generation gen = branches.prepare(next);
             try {
-                if (!force) {
-                    BusyBranches.check(now, gen, files, dirs, lookup, hidden.count());
-                }
-            } catch (ErrnoException e) {
-                gen.discard();
-                if (e.errno() == Errno.EBUSY && !lastTry) {
-                    return false;
-                }
-                throw e;
+                return change(next, force, lastTry);
+            } finally {
+                lookup.directoriesChanged(); // resolved directories name branches by position
             }
-            branches.install(gen);
-            if (!now.writableIds().equals(gen.writableIds())) {
-                WorkDirs work;
-                try {
-                    work = WorkDirs.prepare(branches, workDirs);
-                } catch (ErrnoException e) {
-                    branches.install(now);
-                    gen.discard();
-                    throw new ErrnoException(e.errno(), "branches " + next.spec()
-                            + ": cannot prepare a work directory: " + e.getMessage());
-                }
-                workDirs.retire(work);
-                wire(work);
-            } else if (!BusyBranches.sameWritableLayout(now, gen)) {
-                // forced past files removed while open: their records name writable branches by
-                // position; the files stay in their work directory (the next mount clears it)
-                // and their descriptors keep working
-                hidden = new HiddenFiles(copyUp, removal, inodes);
-            }
-            if (now.id(0) != gen.id(0)) {
-                inodes.root(Fs.stat(branches.root(0), "."));
-            }
-            branches.retire(now);
-            LOG.info("branches changed: {} -> {}", now.stack().spec(), next.spec());
-            return true;
         }
+    }
+
+    private boolean change(BranchStack next, boolean force, boolean lastTry) throws ErrnoException {
+        OpenBranches.Generation now = branches.current();
+        OpenBranches.Generation gen = branches.prepare(next);
+        try {
+            if (!force) {
+                BusyBranches.check(now, gen, files, dirs, lookup, hidden.count());
+            }
+        } catch (ErrnoException e) {
+            gen.discard();
+            if (e.errno() == Errno.EBUSY && !lastTry) {
+                return false;
+            }
+            throw e;
+        }
+        branches.install(gen);
+        if (!now.writableIds().equals(gen.writableIds())) {
+            WorkDirs work;
+            try {
+                work = WorkDirs.prepare(branches, workDirs);
+            } catch (ErrnoException e) {
+                branches.install(now);
+                gen.discard();
+                throw new ErrnoException(e.errno(), "branches " + next.spec()
+                        + ": cannot prepare a work directory: " + e.getMessage());
+            }
+            workDirs.retire(work);
+            wire(work);
+        } else if (!BusyBranches.sameWritableLayout(now, gen)) {
+            // forced past files removed while open: their records name writable branches by
+            // position; the files stay in their work directory (the next mount clears it)
+            // and their descriptors keep working
+            hidden = new HiddenFiles(copyUp, removal, inodes);
+        }
+        if (now.id(0) != gen.id(0)) {
+            inodes.root(Fs.stat(branches.root(0), "."));
+        }
+        branches.retire(now);
+        LOG.info("branches changed: {} -> {}", now.stack().spec(), next.spec());
+        return true;
     }
 
     public BranchStack stack() {
         return branches.stack();
+    }
+
+    /**
+     * Whether resolved directories are remembered between operations (default on). Off when
+     * changes made directly in the branches must show (udba=reval): see {@link ResolvedDirs}.
+     */
+    public void cacheDirectories(boolean on) {
+        lookup.cacheDirectories(on);
     }
 
     // ---- reading ----
@@ -425,6 +442,11 @@ public final class UnionFs implements AutoCloseable {
         if (InodeOrigin.isReserved(attr)) {
             return null;
         }
+        if (!path.isRoot() && hidden.workName(path).isEmpty()) {
+            try (DirView parent = lookup.openDir(path.parent())) {
+                return Fs.getxattrAt(parent.fd(lookup.entry(parent, path).level()), path.name(), attr);
+            }
+        }
         int fd = openPathOnly(path);
         try {
             return Fs.getxattr(fd, attr);
@@ -434,6 +456,12 @@ public final class UnionFs implements AutoCloseable {
     }
 
     public List<String> listxattr(UnionPath path) throws ErrnoException {
+        if (!path.isRoot() && hidden.workName(path).isEmpty()) {
+            try (DirView parent = lookup.openDir(path.parent())) {
+                return Fs.listxattrAt(parent.fd(lookup.entry(parent, path).level()), path.name()).stream()
+                        .filter(a -> !InodeOrigin.isReserved(a)).toList();
+            }
+        }
         int fd = openPathOnly(path);
         try {
             return Fs.listxattr(fd).stream().filter(a -> !InodeOrigin.isReserved(a)).toList();
@@ -542,7 +570,11 @@ public final class UnionFs implements AutoCloseable {
     }
 
     public void mkdir(UnionPath path, int mode, Caller caller) throws ErrnoException {
-        newEntries.mkdir(path, mode, caller);
+        try {
+            newEntries.mkdir(path, mode, caller);
+        } finally {
+            lookup.directoryChanged(path);
+        }
     }
 
     public void link(UnionPath from, UnionPath to) throws ErrnoException {
@@ -557,7 +589,11 @@ public final class UnionFs implements AutoCloseable {
     }
 
     public void rmdir(UnionPath path) throws ErrnoException {
-        removal.rmdir(path);
+        try {
+            removal.rmdir(path);
+        } finally {
+            lookup.directoryChanged(path);
+        }
     }
 
     public void rename(UnionPath from, UnionPath to) throws ErrnoException {
@@ -565,12 +601,19 @@ public final class UnionFs implements AutoCloseable {
                 && files.anyOpenAt(from) && hidden.workName(from).isEmpty() && !getattr(from).isDirectory()) {
             hidden.hide(from, to); // libfuse keeping a removed open file alive
         } else {
-            rename.rename(from, to);
+            try {
+                rename.rename(from, to);
+            } finally {
+                // a directory moved or was replaced (parents copied up on the way are forgotten by the copy-up)
+                lookup.directoryChanged(from);
+                lookup.directoryChanged(to);
+            }
         }
     }
 
     @Override
     public void close() {
+        lookup.cacheDirectories(false); // closes the remembered directories
         workDirs.close();
         branches.close();
     }

@@ -46,6 +46,11 @@ class CopyUpTest {
         Files.setAttribute(dir, "unix:uid", 77);
         Cmd.ok("setfattr", "-n", "user.dir", "-v", "d", dir.toString());
         Files.setLastModifiedTime(dir, FileTime.fromMillis(900_000_000_000L));
+        Path tool = Tree.write(base, "bin/tool", "#!/bin/sh\n");
+        Files.setAttribute(tool, "unix:uid", 1234);
+        Files.setAttribute(tool, "unix:mode", 04755);
+        Cmd.ok("setfattr", "-n", "security.capability", "-v",
+                "0x0100000200100000000000000000000000000000", tool.toString()); // cap_net_bind_service+p
         baseBefore = Tree.describe(base);
         u = LiveUnion.mount(up + "=rw:" + base + "=ro", Tree.dir(tmp, "mnt"));
     }
@@ -83,6 +88,19 @@ class CopyUpTest {
         assertEquals(0750, (Integer) Files.getAttribute(up.resolve("etc/app/config"), "unix:mode") & 07777);
         assertEquals(inode, Files.getAttribute(f, "unix:ino"), "a file keeps its inode number through copy-up");
         assertEquals("original", Tree.read(base.resolve("etc/app/config")));
+    }
+
+    @Test
+    void aSetUserIdFileKeepsItsSetIdBitAndCapabilityThroughCopyUp() throws Exception {
+        // a time change copies up without writing (a write would drop the capability, as on any file)
+        Files.setLastModifiedTime(u.resolve("bin/tool"), FileTime.fromMillis(1_100_000_000_000L));
+        Path copy = up.resolve("bin/tool");
+        assertEquals("#!/bin/sh\n", Tree.read(copy));
+        assertEquals(1234, Files.getAttribute(copy, "unix:uid"));
+        assertEquals(04755, (Integer) Files.getAttribute(copy, "unix:mode") & 07777,
+                "chown on the copy clears set-id bits: the mode is set after it");
+        assertTrue(Cmd.ok("getfattr", "--absolute-names", "-m", "security.capability", "-d", copy.toString())
+                .contains("security.capability="), "capability copied after the chown that clears it");
     }
 
     @Test
