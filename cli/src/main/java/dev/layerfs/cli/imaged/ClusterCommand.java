@@ -17,11 +17,8 @@ public final class ClusterCommand {
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = "Nodes, roles, term, commit and applied index, health, blob counts, under-replicated blobs.")
     static final class Status implements Callable<Integer> {
-        @Option(names = "--server", paramLabel = "URL", defaultValue = Servers.DEFAULT, description = "Any node (default: ${DEFAULT-VALUE}).")
-        String server;
-
         @picocli.CommandLine.Mixin
-        RegistryAccessOptions access = new RegistryAccessOptions();
+        OpsServer target = new OpsServer();
 
         @Option(names = "--json", description = "Print the status as JSON.")
         boolean json;
@@ -32,7 +29,7 @@ public final class ClusterCommand {
         @Override
         public Integer call() {
             // Local: this node's own view (roles, indices, its metadata), not the leader's.
-            JsonNode s = new OpsApi(server, access).call("GET", "/cluster/status" + (read.local() ? "?local=true" : ""),
+            JsonNode s = target.api().call("GET", "/cluster/status" + (read.local() ? "?local=true" : ""),
                     Duration.ofSeconds(30), read.headers());
             if (json) {
                 System.out.println(s.toPrettyString());
@@ -62,11 +59,8 @@ public final class ClusterCommand {
                     "  imaged serve --id ID --peers <all members and itself> --join ...",
                     "it catches up from the leader (log or snapshot) and then receives blob copies."})
     static final class Add implements Callable<Integer> {
-        @Option(names = "--server", paramLabel = "URL", defaultValue = Servers.DEFAULT, description = "Any member (default: ${DEFAULT-VALUE}).")
-        String server;
-
         @picocli.CommandLine.Mixin
-        RegistryAccessOptions access = new RegistryAccessOptions();
+        OpsServer target = new OpsServer();
 
         @Parameters(paramLabel = "ID=HOST:PORT", description = "The new node's id and Raft address.")
         String node;
@@ -77,7 +71,7 @@ public final class ClusterCommand {
             if (eq <= 0 || eq == node.length() - 1) {
                 throw new UserError("node '" + node + "' is not ID=HOST:PORT");
             }
-            JsonNode r = new OpsApi(server, access).call("POST", "/cluster/members?id=" + OpsApi.q(node.substring(0, eq))
+            JsonNode r = target.api().call("POST", "/cluster/members?id=" + OpsApi.q(node.substring(0, eq))
                     + "&address=" + OpsApi.q(node.substring(eq + 1)), Duration.ofMinutes(5));
             System.out.println("members: " + r.get("members"));
             return 0;
@@ -88,18 +82,15 @@ public final class ClusterCommand {
             description = {"Remove a node from the Raft group: its blobs are first copied so that every blob keeps",
                     "its replication factor without it; then it leaves and its process can be stopped."})
     static final class Remove implements Callable<Integer> {
-        @Option(names = "--server", paramLabel = "URL", defaultValue = Servers.DEFAULT, description = "Any member (default: ${DEFAULT-VALUE}).")
-        String server;
-
         @picocli.CommandLine.Mixin
-        RegistryAccessOptions access = new RegistryAccessOptions();
+        OpsServer target = new OpsServer();
 
         @Parameters(paramLabel = "ID", description = "The node to remove.")
         String id;
 
         @Override
         public Integer call() {
-            JsonNode r = new OpsApi(server, access).call("DELETE", "/cluster/members/" + OpsApi.q(id), Duration.ofMinutes(15));
+            JsonNode r = target.api().call("DELETE", "/cluster/members/" + OpsApi.q(id), Duration.ofMinutes(15));
             System.out.println("members: " + r.get("members"));
             return 0;
         }

@@ -12,11 +12,8 @@ import picocli.CommandLine.Option;
                 "Anything pushed within the grace period is kept; every node then deletes the files."})
 public final class GcCommand implements Callable<Integer> {
 
-    @Option(names = "--server", paramLabel = "URL", defaultValue = Servers.DEFAULT, description = "Any node (default: ${DEFAULT-VALUE}).")
-    String server;
-
     @picocli.CommandLine.Mixin
-    RegistryAccessOptions access = new RegistryAccessOptions();
+    OpsServer target = new OpsServer();
 
     @Option(names = "--dry-run", description = "List what would be removed; change nothing.")
     boolean dryRun;
@@ -31,7 +28,7 @@ public final class GcCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         String query = "/gc?dryRun=" + dryRun + "&untagged=" + untagged + (grace == null ? "" : "&graceMs=" + grace.toMillis());
-        JsonNode r = new OpsApi(server, access).call("POST", query, Duration.ofMinutes(5));
+        JsonNode r = target.api().call("POST", query, Duration.ofMinutes(5));
         String verb = dryRun ? "would remove" : "removed";
         for (JsonNode m : r.get("manifests")) {
             System.out.printf("%s manifest %s@%s%n", verb, m.get("repository").asText(), m.get("digest").asText());

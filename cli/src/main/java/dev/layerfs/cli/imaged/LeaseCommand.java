@@ -18,11 +18,8 @@ import picocli.CommandLine.Parameters;
 public final class LeaseCommand {
 
     abstract static class Base implements Callable<Integer> {
-        @Option(names = "--server", paramLabel = "URL", defaultValue = Servers.DEFAULT, description = "Any node (default: ${DEFAULT-VALUE}).")
-        String server;
-
         @picocli.CommandLine.Mixin
-        RegistryAccessOptions access = new RegistryAccessOptions();
+        OpsServer target = new OpsServer();
 
         @Parameters(index = "0", paramLabel = "NAME", description = "The lease name.")
         String name;
@@ -49,7 +46,7 @@ public final class LeaseCommand {
         @Override
         public Integer call() throws Exception {
             String who = holder != null ? holder : java.net.InetAddress.getLocalHost().getHostName();
-            print(new OpsApi(server, access).call("POST", path() + "?holder=" + OpsApi.q(who) + "&ttlMs=" + ttl.toMillis(), Duration.ofSeconds(30)));
+            print(target.api().call("POST", path() + "?holder=" + OpsApi.q(who) + "&ttlMs=" + ttl.toMillis(), Duration.ofSeconds(30)));
             return 0;
         }
     }
@@ -64,7 +61,7 @@ public final class LeaseCommand {
 
         @Override
         public Integer call() {
-            print(new OpsApi(server, access).call("PUT", path() + "?token=" + token + "&ttlMs=" + ttl.toMillis(), Duration.ofSeconds(30)));
+            print(target.api().call("PUT", path() + "?token=" + token + "&ttlMs=" + ttl.toMillis(), Duration.ofSeconds(30)));
             return 0;
         }
     }
@@ -76,7 +73,7 @@ public final class LeaseCommand {
 
         @Override
         public Integer call() {
-            new OpsApi(server, access).call("DELETE", path() + "?token=" + token, Duration.ofSeconds(30));
+            target.api().call("DELETE", path() + "?token=" + token, Duration.ofSeconds(30));
             System.out.println("released lease " + name);
             return 0;
         }
@@ -95,7 +92,7 @@ public final class LeaseCommand {
 
         @Override
         public Integer call() {
-            OpsApi api = new OpsApi(server, access);
+            OpsApi api = target.api();
             if (!read.local()) {
                 print(api.call("POST", path() + "/check?token=" + token, Duration.ofSeconds(30), read.headers()));
                 return 0;

@@ -3,6 +3,7 @@ package dev.layerfs.cli.imaged;
 import dev.layerfs.cli.UserError;
 import dev.layerfs.imaged.client.ImagePusher;
 import dev.layerfs.imaged.client.ImageRef;
+import dev.layerfs.imaged.client.LayerDigestCache;
 import dev.layerfs.imaged.client.Progress;
 import dev.layerfs.imaged.client.PushResult;
 import dev.layerfs.imaged.client.RegistryClient;
@@ -22,7 +23,9 @@ import picocli.CommandLine.Parameters;
 @Command(name = "push", mixinStandardHelpOptions = true,
         description = {"Push a directory (packed as one OCI layer: whiteouts, owners, modes, times, xattrs, links and "
                 + "devices kept) or a layer tar (.tar, .tar.gz) as the image REPO:TAG.",
-                "With --base, the layer is stacked on top of that image's layers."})
+                "With --base, the layer is stacked on top of that image's layers.",
+                "A layer tar pushed before and unchanged since (same path, inode, size and times; digests kept in "
+                        + "$XDG_CACHE_HOME/imaged/layer-digests) is not sent again when the registry has its blob."})
 public final class PushCommand implements Callable<Integer> {
 
     @Option(names = "--server", paramLabel = "URL", defaultValue = Servers.DEFAULT,
@@ -57,7 +60,7 @@ public final class PushCommand implements Callable<Integer> {
         }
         PushResult result;
         try {
-            result = new ImagePusher(registry, Progress.forTerminal()).push(source, ref, baseRef);
+            result = new ImagePusher(registry, Progress.forTerminal(), LayerDigestCache.forUser()).push(source, ref, baseRef);
         } catch (RegistryException e) {
             RegistryAccessOptions.explainRefusal(e, server);
             if (e.isNotFound() && baseRef.isPresent()) {

@@ -77,11 +77,14 @@ public final class ImagePuller {
         }
         String label = "layer " + digest.hex().substring(0, 12);
         VerifyingInputStream[] download = {null};
+        ReadAhead[] ahead = {null};
         try {
             Path dir = store.ensure(digest, Optional.of(diffId), () -> {
                 progress.start(label, layer.size());
                 download[0] = new VerifyingInputStream(progress.counting(registry.openBlob(repo, digest)), digest, layer.size());
-                return new UnclosedInputStream(download[0]);
+                // Downloaded and digested on a second thread while this one unpacks.
+                ahead[0] = new ReadAhead(download[0], "imaged-download-" + digest.hex().substring(0, 12));
+                return new UnclosedInputStream(ahead[0]);
             }, true);
             if (download[0] != null) {
                 progress.finish("unpacked");
@@ -92,8 +95,14 @@ public final class ImagePuller {
                 throw e;
             }
             progress.finish("failed");
+            if (ahead[0] != null) {
+                ahead[0].close(); // the download is this thread's again, to be read to its end
+            }
             throw blame(repo, digest, download[0], e);
         } finally {
+            if (ahead[0] != null) {
+                ahead[0].close();
+            }
             if (download[0] != null) {
                 download[0].close();
             }

@@ -34,10 +34,17 @@ public final class ImagePusher {
 
     private final RegistryClient registry;
     private final Progress progress;
+    private final LayerDigestCache digests;
 
     public ImagePusher(RegistryClient registry, Progress progress) {
+        this(registry, progress, LayerDigestCache.none());
+    }
+
+    /** With {@code digests}, a layer tar pushed before unchanged is not sent again to a registry that has it. */
+    public ImagePusher(RegistryClient registry, Progress progress, LayerDigestCache digests) {
         this.registry = registry;
         this.progress = progress;
+        this.digests = digests;
     }
 
     public PushResult push(Path source, ImageRef target, Optional<ImageRef> base) throws IOException {
@@ -71,7 +78,7 @@ public final class ImagePusher {
                 layer = pack(source, temp);
                 ensureBlob(target.repository(), layer.digest(), layer.size(), "layer", RegistryClient.BlobSource.ofFile(layer.file()));
             } else {
-                layer = uploadWhileChecking(target.repository(), source);
+                layer = pushTar(target.repository(), source);
             }
             layers.add(new Descriptor(layer.mediaType(), layer.digest(), layer.size()));
 
@@ -93,10 +100,40 @@ public final class ImagePusher {
     }
 
     /**
-     * A layer tar is sent while it is checked and digested, in one read of the file: its digest
-     * is known only at the end, so it is uploaded even when the registry already has it (the
-     * registry keeps one copy). A tar that is refused leaves nothing stored.
+     * A layer tar whose digest is remembered from an earlier push of the unchanged file is not
+     * sent when the registry has that blob. Otherwise it is sent while it is checked and digested,
+     * in one read of the file (its digest is known only at the end), and the digest remembered.
      */
+    private PackedLayer pushTar(String repo, Path tar) throws IOException {
+        Optional<LayerDigestCache.Known> known = digests.lookup(tar);
+        if (known.isPresent() && alreadyThere(repo, known.get())) {
+            PackedLayer layer = known.get().layer();
+            progress.start("layer " + tar.getFileName(), layer.size());
+            progress.finish("already on the registry");
+            return layer;
+        }
+        Optional<String> stamp = LayerDigestCache.stamp(tar);
+        PackedLayer layer = uploadWhileChecking(repo, tar);
+        digests.remember(layer, repo, stamp);
+        return layer;
+    }
+
+    /** Whether the registry has the known layer in {@code repo}, or mounted it there from the repository it was last pushed to. */
+    private boolean alreadyThere(String repo, LayerDigestCache.Known known) throws IOException {
+        PackedLayer layer = known.layer();
+        Optional<Long> size = registry.blobSize(repo, layer.digest());
+        if (size.isPresent() && (size.get() == layer.size() || size.get() < 0)) {
+            LOG.debug("layer {} is {}, already in {}: not sent", layer.file(), layer.digest(), repo);
+            return true;
+        }
+        if (size.isEmpty() && !known.repository().equals(repo) && registry.mountBlob(repo, layer.digest(), known.repository())) {
+            LOG.debug("layer {} is {}, mounted into {} from {}: not sent", layer.file(), layer.digest(), repo, known.repository());
+            return true;
+        }
+        return false;
+    }
+
+    /** The tar is sent while it is checked and digested; a tar that is refused leaves nothing stored. */
     private PackedLayer uploadWhileChecking(String repo, Path tar) throws IOException {
         progress.start("layer " + tar.getFileName(), Files.size(tar));
         try {

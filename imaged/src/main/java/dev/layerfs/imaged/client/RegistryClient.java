@@ -396,15 +396,27 @@ public final class RegistryClient {
         }
     }
 
-    /** GETs a blob's bytes (following a redirect to wherever the registry keeps them). The caller verifies and closes. */
+    /**
+     * GETs a blob's bytes (following a redirect to wherever the registry keeps them), read by the
+     * caller's thread straight from the connection ({@link BlobDownload}). The caller verifies and closes.
+     */
     public InputStream openBlob(String repo, Digest digest) throws IOException {
-        HttpResponse<InputStream> r = send(request(blobPath(repo, digest)).GET(), HttpResponse.BodyHandlers.ofInputStream());
-        if (r.statusCode() != 200) {
-            byte[] body;
-            try (InputStream in = r.body()) {
-                body = in.readNBytes(MAX_DOCUMENT);
+        Map<String, String> h = new java.util.LinkedHashMap<>();
+        h.put("User-Agent", "imaged-client");
+        access.token().ifPresent(t -> h.put("Authorization", Credentials.bearer(t)));
+        h.putAll(headers);
+        URI uri = server.resolve(blobPath(repo, digest));
+        BlobDownload.Answer r = BlobDownload.get(server, uri, h, access.tls());
+        r.header(WRITE_INDEX_HEADER).ifPresent(i -> {
+            try {
+                writeIndex.accumulateAndGet(Long.parseLong(i.trim()), Math::max);
+            } catch (NumberFormatException ignored) {
+                // not imaged's header after all
             }
-            throw error(r.statusCode(), body, "blob " + repo + "@" + digest);
+        });
+        LOG.debug("GET {} -> {}", uri, r.status());
+        if (r.status() != 200) {
+            throw error(r.status(), BlobDownload.errorBody(r, MAX_DOCUMENT), "blob " + repo + "@" + digest);
         }
         return r.body();
     }

@@ -19,6 +19,7 @@ public final class VerifyingInputStream extends FilterInputStream {
     private final MessageDigest md = Digest.sha256();
     private long count;
     private boolean verified;
+    private IOException refusal;
 
     public VerifyingInputStream(InputStream in, Digest expected, long size) {
         super(in);
@@ -72,12 +73,16 @@ public final class VerifyingInputStream extends FilterInputStream {
         if (verified) {
             return;
         }
+        if (refusal != null) {
+            throw refusal; // the digest state is spent: the first verdict stands
+        }
         if (count != size) {
             throw new IOException("blob " + expected + " ended after " + count + " bytes, its descriptor says " + size);
         }
         Digest actual = Digest.fromMessageDigest(md);
         if (!actual.equals(expected)) {
-            throw new IOException("blob content has digest " + actual + ", expected " + expected);
+            refusal = new IOException("blob content has digest " + actual + ", expected " + expected);
+            throw refusal;
         }
         verified = true;
     }
