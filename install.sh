@@ -111,5 +111,10 @@ chmod 755 "$SBINDIR/mount.fuse.layerfs.tmp" && mv "$SBINDIR/mount.fuse.layerfs.t
 launcher layerfs dev.layerfs.cli.LayerfsCli \
   "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:SharedArchiveFile=$lib/layerfs.jsa -Xlog:cds=off,cds+dynamic=off "
 launcher imaged dev.layerfs.cli.ImagedCli
+# The mount host's systemd unit (one process serving every `mount -o host` union), not enabled:
+# see the unit's comments for the trade-off.
+mkdir -p "$PREFIX/share/layerfs/systemd"
+sed "s|/usr/local/bin/layerfs|$PREFIX/bin/layerfs|" examples/systemd/layerfs-host.service \
+  > "$PREFIX/share/layerfs/systemd/layerfs-host.service"
 train_class_archive
 echo "install.sh: installed $PREFIX/bin/layerfs, $PREFIX/bin/imaged and $SBINDIR/mount.fuse.layerfs"
