@@ -17,6 +17,8 @@
 # here on its own socket, $WORK/host.sock), asked with `layerfs mount -o host=SOCKET,...`; its
 # memory is the host's, its mount time still includes the `layerfs mount` launcher JVM. In 3.
 # the host's own PSS before the first mount is printed too (the per-mount cost is the rest).
+# layerfs-host-socket: the same host asked by a thin client (python3, the request written to the
+# socket directly): the host's own mount time, without a JVM on the client side.
 set -euo pipefail
 
 MOUNTS=${1:-50}
@@ -54,13 +56,26 @@ mount_sys() { # system i
   case "$1" in
     layerfs) "$LAYERFS" mount -o "dirs=$d/upper=rw:$LOWER=ro" "$d/mnt" ;;
     layerfs-host) "$LAYERFS" mount -o "host=$WORK/host.sock,dirs=$d/upper=rw:$LOWER=ro" "$d/mnt" ;;
+    layerfs-host-socket) host_request "dirs=$d/upper=rw:$LOWER=ro,engine=wire" "$d/mnt" ;;
     layerfs-c1) LAYERFS_JAVA_OPTS=-XX:TieredStopAtLevel=1 "$LAYERFS" mount -o "dirs=$d/upper=rw:$LOWER=ro" "$d/mnt" ;;
     fuse-overlayfs) fuse-overlayfs -o "lowerdir=$LOWER,upperdir=$d/upper,workdir=$d/work" "$d/mnt" ;;
   esac
 }
+host_request() { # options mountpoint: one mount request as dev.layerfs.host.HostRequest spells it
+  python3 - "$WORK/host.sock" "$1" "$2" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(("mount\0%s\0%s\0quiet" % (sys.argv[2], sys.argv[3])).encode())
+s.shutdown(socket.SHUT_WR)
+answer = b"".join(iter(lambda: s.recv(4096), b"")).decode()
+if not answer.startswith("ok"):
+    sys.exit("layerfs host: " + answer.replace("\n", " "))
+PY
+}
 umount_sys() { # system i
   local pid; pid=$(daemon_pid "$1" "$2")
-  [ "$1" != layerfs-host ] || pid=   # the host stays; layerfs umount returns once it let go of the mount
+  [[ $1 != layerfs-host* ]] || pid=   # the host stays; layerfs umount returns once it let go of the mount
   case "$1" in
     layerfs*) "$LAYERFS" umount "$WORK/m$2/mnt" || true ;;   # on a loaded host the JVM may exit late
     fuse-overlayfs) fusermount3 -u "$WORK/m$2/mnt" || true ;;
@@ -72,7 +87,7 @@ umount_sys() { # system i
 }
 daemon_pid() { # system i
   local m=$WORK/m$2/mnt
-  [ "$1" != layerfs-host ] || { echo "$HOST_PID"; return; }
+  [[ $1 != layerfs-host* ]] || { echo "$HOST_PID"; return; }
   # the process that has this mount point as its last argument
   ps -eo pid=,args= | awk -v m="$m" '$NF == m && $0 !~ / umount / {print $1; exit}'
 }
@@ -80,9 +95,10 @@ mem_kb() { # pid -> "rss pss"
   awk '/^Rss:/{r=$2} /^Pss:/{p=$2} END{print r, p}' "/proc/$1/smaps_rollup"
 }
 SYSTEMS=${SYSTEMS:-fuse-overlayfs layerfs layerfs-host}
-if [[ " $SYSTEMS " == *" layerfs-host "* ]]; then
+if [[ " $SYSTEMS " == *" layerfs-host"* ]]; then
   # the launcher execs java: $! is the host JVM itself
-  LAYERFS_JAVA_OPTS="-Dfile.encoding=ISO-8859-1 ${LAYERFS_JAVA_OPTS:-}" "$LAYERFS" host --socket "$WORK/host.sock" \
+  # the JVM options of examples/systemd/layerfs-host.service
+  LAYERFS_JAVA_OPTS="-Dfile.encoding=ISO-8859-1 -Xms8m ${LAYERFS_JAVA_OPTS:-}" "$LAYERFS" host --socket "$WORK/host.sock" \
     > "$WORK/host.log" 2>&1 &
   HOST_PID=$!
   for _ in $(seq 300); do [ -S "$WORK/host.sock" ] && break; kill -0 "$HOST_PID" || { cat "$WORK/host.log" >&2; exit 1; }; sleep 0.1; done
@@ -108,6 +124,11 @@ for sys in $SYSTEMS; do
   med=$(tr ' ' '\n' <<<"${times[$sys]}" | grep . | sort -n | sed -n 3p)
   echo "| $sys | mount ms: ${times[$sys]}| median $med |"
 done
+if [ -n "$HOST_PID" ]; then
+  live=$(grep -o 'live [0-9]* ms after the request' "$WORK/host.log" | awk '{print $2}' | tr '\n' ' ')
+  med=$(tr ' ' '\n' <<<"$live" | grep . | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
+  echo "| the host itself (its log: request to live mount) | ms: $live| median $med |"
+fi
 
 fi
 if [[ $PARTS == *" 2 "* ]]; then
@@ -125,9 +146,9 @@ fi
 [[ $PARTS == *" 3 "* ]] || exit 0
 echo "== 3. $MOUNTS mounts at once, each walked; totals over the daemons"
 for sys in $SYSTEMS; do
-  if [ "$sys" = layerfs-host ]; then
+  if [[ $sys == layerfs-host* ]]; then
     read -r rss pss < <(mem_kb "$HOST_PID")
-    echo "| layerfs-host before its first mount here | RSS $((rss / 1024)) MiB | PSS $((pss / 1024)) MiB |"
+    echo "| $sys: the host before these mounts | RSS $((rss / 1024)) MiB | PSS $((pss / 1024)) MiB |"
   fi
   t0=$(date +%s%N)
   for i in $(seq 1 "$MOUNTS"); do prep "$i"; mount_sys "$sys" "$i"; done

@@ -84,6 +84,7 @@ public final class MountHost implements AutoCloseable {
 
     /** Mounts as a daemon would, with its checks and error messages; returns the real mount point. */
     Path mount(HostRequest.Mount request) {
+        long started = System.nanoTime();
         MountOptions options = MountOptions.parse(List.of(request.options()), Path.of("/"));
         if (options.engine() != MountOptions.Engine.WIRE) {
             throw new MountException("the mount host serves engine=wire only, not " + options.engine());
@@ -108,7 +109,8 @@ public final class MountHost implements AutoCloseable {
             LOG.warn("mount of {} refused: {}", real, e.getMessage());
             throw e;
         }
-        LOG.info("serving {} ({} mounts)", real, mounts.size());
+        LOG.info("serving {} ({} mounts), live {} ms after the request", real, mounts.size(),
+                (System.nanoTime() - started) / 1_000_000);
         return real;
     }
 
