@@ -148,6 +148,11 @@ launcher layerfs dev.layerfs.cli.LayerfsCli \
 # imaged: the archive, and the default JIT (C2 compiles the SHA-256 intrinsic every push and
 # pull runs: 1.2 GB/s against 0.13 GB/s with C1 only).
 launcher imaged dev.layerfs.cli.ImagedCli "-XX:SharedArchiveFile=$lib/imaged.jsa -Xlog:cds=off,cds+dynamic=off "
+# The mount host's systemd unit (one process serving every `mount -o host` union), not enabled:
+# see the unit's comments for the trade-off.
+mkdir -p "$PREFIX/share/layerfs/systemd"
+sed "s|/usr/local/bin/layerfs|$PREFIX/bin/layerfs|" examples/systemd/layerfs-host.service \
+  > "$PREFIX/share/layerfs/systemd/layerfs-host.service"
 train_class_archive layerfs train_layerfs_mount
 train_class_archive imaged train_imaged_pull
 echo "install.sh: installed $PREFIX/bin/layerfs, $PREFIX/bin/imaged and $SBINDIR/mount.fuse.layerfs"

@@ -11,8 +11,14 @@
 #    of the daemons after a walk of every mount, and the time to start them one after another.
 # The lower tree is the harness's small fixture if present (/tmp/bench-ufs/fixture-small/lower),
 # otherwise a generated 2,000-file tree. LAYERFS names the launcher (default: layerfs on PATH).
-# SYSTEMS (default "fuse-overlayfs layerfs") may add layerfs-c1: layerfs whose JVMs (launcher and
-# daemon) stop at the C1 JIT (LAYERFS_JAVA_OPTS=-XX:TieredStopAtLevel=1), an option-only variant.
+# SYSTEMS (default "fuse-overlayfs layerfs layerfs-host") may add layerfs-c1: layerfs whose JVMs
+# (launcher and daemon) stop at the C1 JIT (LAYERFS_JAVA_OPTS=-XX:TieredStopAtLevel=1), an
+# option-only variant. layerfs-host: every mount served by one `layerfs host` process (started
+# here on its own socket, $WORK/host.sock), asked with `layerfs mount -o host=SOCKET,...`; its
+# memory is the host's, its mount time still includes the `layerfs mount` launcher JVM. In 3.
+# the host's own PSS before the first mount is printed too (the per-mount cost is the rest).
+# layerfs-host-socket: the same host asked by a thin client (python3, the request written to the
+# socket directly): the host's own mount time, without a JVM on the client side.
 set -euo pipefail
 
 MOUNTS=${1:-50}
@@ -22,6 +28,7 @@ LAYERFS=${LAYERFS:-$(command -v layerfs || true)}
 [ -n "$LAYERFS" ] && [ -x "$LAYERFS" ] || { echo "mount-footprint: no layerfs launcher (run ./install.sh or set LAYERFS)" >&2; exit 2; }
 command -v fuse-overlayfs >/dev/null || { echo "mount-footprint: needs fuse-overlayfs (apt-get install fuse-overlayfs)" >&2; exit 2; }
 
+HOST_PID=
 cleanup() {
   for m in "$WORK"/m*/mnt; do
     mountpoint -q "$m" 2>/dev/null || continue
@@ -30,6 +37,7 @@ cleanup() {
       *) fusermount3 -u "$m" 2>/dev/null || umount -l "$m" ;;
     esac
   done
+  if [ -n "$HOST_PID" ]; then kill "$HOST_PID" 2>/dev/null || true; wait "$HOST_PID" 2>/dev/null || true; fi
 }
 trap cleanup EXIT
 cleanup
@@ -47,12 +55,27 @@ mount_sys() { # system i
   local d=$WORK/m$2
   case "$1" in
     layerfs) "$LAYERFS" mount -o "dirs=$d/upper=rw:$LOWER=ro" "$d/mnt" ;;
+    layerfs-host) "$LAYERFS" mount -o "host=$WORK/host.sock,dirs=$d/upper=rw:$LOWER=ro" "$d/mnt" ;;
+    layerfs-host-socket) host_request "dirs=$d/upper=rw:$LOWER=ro,engine=wire" "$d/mnt" ;;
     layerfs-c1) LAYERFS_JAVA_OPTS=-XX:TieredStopAtLevel=1 "$LAYERFS" mount -o "dirs=$d/upper=rw:$LOWER=ro" "$d/mnt" ;;
     fuse-overlayfs) fuse-overlayfs -o "lowerdir=$LOWER,upperdir=$d/upper,workdir=$d/work" "$d/mnt" ;;
   esac
 }
+host_request() { # options mountpoint: one mount request as dev.layerfs.host.HostRequest spells it
+  python3 - "$WORK/host.sock" "$1" "$2" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(("mount\0%s\0%s\0quiet" % (sys.argv[2], sys.argv[3])).encode())
+s.shutdown(socket.SHUT_WR)
+answer = b"".join(iter(lambda: s.recv(4096), b"")).decode()
+if not answer.startswith("ok"):
+    sys.exit("layerfs host: " + answer.replace("\n", " "))
+PY
+}
 umount_sys() { # system i
   local pid; pid=$(daemon_pid "$1" "$2")
+  [[ $1 != layerfs-host* ]] || pid=   # the host stays; layerfs umount returns once it let go of the mount
   case "$1" in
     layerfs*) "$LAYERFS" umount "$WORK/m$2/mnt" || true ;;   # on a loaded host the JVM may exit late
     fuse-overlayfs) fusermount3 -u "$WORK/m$2/mnt" || true ;;
@@ -64,13 +87,22 @@ umount_sys() { # system i
 }
 daemon_pid() { # system i
   local m=$WORK/m$2/mnt
+  [[ $1 != layerfs-host* ]] || { echo "$HOST_PID"; return; }
   # the process that has this mount point as its last argument
   ps -eo pid=,args= | awk -v m="$m" '$NF == m && $0 !~ / umount / {print $1; exit}'
 }
 mem_kb() { # pid -> "rss pss"
   awk '/^Rss:/{r=$2} /^Pss:/{p=$2} END{print r, p}' "/proc/$1/smaps_rollup"
 }
-SYSTEMS=${SYSTEMS:-fuse-overlayfs layerfs}
+SYSTEMS=${SYSTEMS:-fuse-overlayfs layerfs layerfs-host}
+if [[ " $SYSTEMS " == *" layerfs-host"* ]]; then
+  # the launcher execs java: $! is the host JVM itself
+  # the JVM options of examples/systemd/layerfs-host.service
+  LAYERFS_JAVA_OPTS="-Dfile.encoding=ISO-8859-1 -Xms8m ${LAYERFS_JAVA_OPTS:-}" "$LAYERFS" host --socket "$WORK/host.sock" \
+    > "$WORK/host.log" 2>&1 &
+  HOST_PID=$!
+  for _ in $(seq 300); do [ -S "$WORK/host.sock" ] && break; kill -0 "$HOST_PID" || { cat "$WORK/host.log" >&2; exit 1; }; sleep 0.1; done
+fi
 PARTS=" ${PARTS:-1 2 3} "   # which of the three measurements to run
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
@@ -92,6 +124,11 @@ for sys in $SYSTEMS; do
   med=$(tr ' ' '\n' <<<"${times[$sys]}" | grep . | sort -n | sed -n 3p)
   echo "| $sys | mount ms: ${times[$sys]}| median $med |"
 done
+if [ -n "$HOST_PID" ]; then
+  live=$(grep -o 'live [0-9]* ms after the request' "$WORK/host.log" | awk '{print $2}' | tr '\n' ' ')
+  med=$(tr ' ' '\n' <<<"$live" | grep . | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
+  echo "| the host itself (its log: request to live mount) | ms: $live| median $med |"
+fi
 
 fi
 if [[ $PARTS == *" 2 "* ]]; then
@@ -109,17 +146,21 @@ fi
 [[ $PARTS == *" 3 "* ]] || exit 0
 echo "== 3. $MOUNTS mounts at once, each walked; totals over the daemons"
 for sys in $SYSTEMS; do
+  if [[ $sys == layerfs-host* ]]; then
+    read -r rss pss < <(mem_kb "$HOST_PID")
+    echo "| $sys: the host before these mounts | RSS $((rss / 1024)) MiB | PSS $((pss / 1024)) MiB |"
+  fi
   t0=$(date +%s%N)
   for i in $(seq 1 "$MOUNTS"); do prep "$i"; mount_sys "$sys" "$i"; done
   start_ms=$(ms_since "$t0")
   for i in $(seq 1 "$MOUNTS"); do find "$WORK/m$i/mnt" -type f | wc -l >/dev/null; done
   rss_total=0 pss_total=0 n=0
-  for i in $(seq 1 "$MOUNTS"); do
-    pid=$(daemon_pid "$sys" "$i"); [ -n "$pid" ] || continue
-    read -r rss pss < <(mem_kb "$pid")
+  for pid in $(for i in $(seq 1 "$MOUNTS"); do daemon_pid "$sys" "$i"; done | sort -u); do
+    read -r rss pss < <(mem_kb "$pid")   # one host serves them all: counted once
     rss_total=$((rss_total + rss)); pss_total=$((pss_total + pss)); n=$((n + 1))
   done
   free_mb=$(awk '/MemAvailable/{print int($2/1024)}' /proc/meminfo)
-  echo "| $sys | $n daemons | started in $start_ms ms | total RSS $((rss_total / 1024)) MiB | total PSS $((pss_total / 1024)) MiB | per mount PSS $((pss_total / n / 1024)) MiB | MemAvailable now $free_mb MiB |"
+  served=$(for i in $(seq 1 "$MOUNTS"); do findmnt -no FSTYPE "$WORK/m$i/mnt"; done | grep -c fuse || true)
+  echo "| $sys | $served mounts, $n processes | started in $start_ms ms | total RSS $((rss_total / 1024)) MiB | total PSS $((pss_total / 1024)) MiB | per mount PSS $((pss_total / (served > 0 ? served : 1))) KiB | MemAvailable now $free_mb MiB |"
   for i in $(seq 1 "$MOUNTS"); do umount_sys "$sys" "$i"; done
 done

@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
                 dev.layerfs.cli.layerfs.MountCommand.class,
                 dev.layerfs.cli.layerfs.UmountCommand.class,
                 dev.layerfs.cli.layerfs.BranchCommand.class,
+                dev.layerfs.cli.layerfs.HostCommand.class,
                 dev.layerfs.cli.lxc.LxcConfigCommand.class,
         })
 public final class LayerfsCli {

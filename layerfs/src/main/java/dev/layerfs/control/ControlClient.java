@@ -39,24 +39,46 @@ public final class ControlClient {
             throw new ControlException("no control socket " + socket + " for " + mountPoint
                     + " (mounted by an older layerfs, or by another user?)");
         }
+        Answer answer;
+        try {
+            answer = exchange(socket, request.encode());
+        } catch (IOException e) {
+            throw new ControlException("cannot reach the daemon of " + mountPoint + " at " + socket + ": " + e.getMessage(), e);
+        }
+        if (answer.ok()) {
+            return answer.body();
+        }
+        if (answer.errno().isPresent()) {
+            throw new ControlException(answer.body() + " (" + answer.errno().get() + ")");
+        }
+        throw new ControlException("unexpected answer from the daemon of " + mountPoint + ": " + answer.body());
+    }
+
+    /**
+     * A server's answer: {@code ok} and a body, or an error with its errno name and a message as
+     * the body; anything else has no errno and the unexpected first line as its body.
+     */
+    public record Answer(boolean ok, java.util.Optional<String> errno, String body) {
+    }
+
+    /** Sends one request (NUL-separated fields) to the server at {@code socket} and reads its answer. */
+    public static Answer exchange(Path socket, byte[] request) throws IOException {
         String reply;
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             ch.connect(UnixDomainSocketAddress.of(socket));
-            ch.write(ByteBuffer.wrap(request.encode()));
+            ch.write(ByteBuffer.wrap(request));
             ch.shutdownOutput();
             reply = new String(Channels.newInputStream(ch).readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new ControlException("cannot reach the daemon of " + mountPoint + " at " + socket + ": " + e.getMessage(), e);
         }
         int nl = reply.indexOf('\n');
         String head = nl < 0 ? reply : reply.substring(0, nl);
         String body = nl < 0 ? "" : reply.substring(nl + 1);
         if (head.equals("ok")) {
-            return body;
+            return new Answer(true, java.util.Optional.empty(), body);
         }
         if (head.startsWith("error")) {
-            throw new ControlException(body + " (" + head.substring(5).strip() + ")");
+            return new Answer(false, java.util.Optional.of(head.substring(5).strip()), body);
         }
-        throw new ControlException("unexpected answer from the daemon of " + mountPoint + ": " + head);
+        return new Answer(false, java.util.Optional.empty(), head);
     }
 }

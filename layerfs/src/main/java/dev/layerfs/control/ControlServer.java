@@ -1,6 +1,7 @@
 package dev.layerfs.control;
 
 import dev.layerfs.branch.BranchSpecException;
+import dev.layerfs.mount.MountException;
 import dev.layerfs.sys.Errno;
 import dev.layerfs.sys.ErrnoException;
 import jdk.net.ExtendedSocketOptions;
@@ -42,11 +43,20 @@ public final class ControlServer implements AutoCloseable {
         String handle(ControlRequest request) throws ErrnoException;
     }
 
+    /**
+     * A request as it arrived (its NUL-separated fields), for a server with its own requests
+     * (the mount host, {@code dev.layerfs.host}); returns the answer's body.
+     */
+    @FunctionalInterface
+    public interface RawHandler {
+        String handle(byte[] request) throws ErrnoException;
+    }
+
     private final Path socket;
     private final ServerSocketChannel server;
     private final Thread thread;
 
-    private ControlServer(Path socket, ServerSocketChannel server, Handler handler) {
+    private ControlServer(Path socket, ServerSocketChannel server, RawHandler handler) {
         this.socket = socket;
         this.server = server;
         this.thread = new Thread(() -> serve(handler), "layerfs-control");
@@ -59,6 +69,11 @@ public final class ControlServer implements AutoCloseable {
      * reachable with looser permissions (the umask is the process's and may be 0 while serving).
      */
     public static ControlServer start(Path socket, Handler handler) throws IOException {
+        return startRaw(socket, raw -> handler.handle(ControlRequest.decode(raw)));
+    }
+
+    /** As {@link #start}, for requests other than branch changes; errors are answered alike. */
+    public static ControlServer startRaw(Path socket, RawHandler handler) throws IOException {
         Files.createDirectories(socket.getParent());
         Path nest = Files.createTempDirectory(socket.getParent(), ".control-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
@@ -84,7 +99,7 @@ public final class ControlServer implements AutoCloseable {
         return socket;
     }
 
-    private void serve(Handler handler) {
+    private void serve(RawHandler handler) {
         while (server.isOpen()) {
             SocketChannel client;
             try {
@@ -108,7 +123,7 @@ public final class ControlServer implements AutoCloseable {
         }
     }
 
-    private void answer(SocketChannel client, Handler handler) throws IOException {
+    private void answer(SocketChannel client, RawHandler handler) throws IOException {
         String reply;
         UnixDomainPrincipal peer = client.getOption(ExtendedSocketOptions.SO_PEERCRED);
         String me = System.getProperty("user.name");
@@ -121,22 +136,24 @@ public final class ControlServer implements AutoCloseable {
         Channels.newOutputStream(client).write(reply.getBytes(StandardCharsets.UTF_8));
     }
 
-    private String handle(byte[] raw, Handler handler) {
+    private String handle(byte[] raw, RawHandler handler) {
         try {
-            ControlRequest request = ControlRequest.decode(raw);
-            String branches;
+            String body;
             synchronized (this) { // one request at a time: a change reads the stack it replaces
-                branches = handler.handle(request);
+                body = handler.handle(raw);
             }
-            return "ok\n" + branches;
+            return "ok\n" + body;
         } catch (BranchSpecException e) {
             LOG.info("branch change refused: {}", e.getMessage());
             return "error EINVAL\n" + e.getMessage();
         } catch (ErrnoException e) {
             LOG.info("branch change refused: {}", e.getMessage());
             return "error " + Errno.name(e.errno()) + "\n" + e.getMessage();
+        } catch (MountException e) {
+            LOG.info("mount refused: {}", e.getMessage());
+            return "error EINVAL\n" + e.getMessage();
         } catch (RuntimeException e) {
-            LOG.error("branch change failed unexpectedly", e);
+            LOG.error("control request failed unexpectedly", e);
             return "error EIO\n" + e;
         }
     }

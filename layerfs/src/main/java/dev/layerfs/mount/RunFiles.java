@@ -63,6 +63,11 @@ public final class RunFiles {
         }
     }
 
+    /** Where the mount host ({@code layerfs host}) listens for mount requests by default. */
+    public static Path hostSocket() {
+        return dir().resolve("host.sock");
+    }
+
     /** The longest path a Unix domain socket address holds (sun_path, 108 bytes with its NUL). */
     private static final int MAX_SOCKET_PATH = 107;
 }

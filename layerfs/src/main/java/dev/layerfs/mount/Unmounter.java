@@ -9,7 +9,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
-/** Unmounts a layerfs mount with fusermount and waits for its daemon to exit. */
+/**
+ * Unmounts a layerfs mount with fusermount and waits for its daemon to exit, or, for a mount
+ * served by a mount host ({@code dev.layerfs.host}), for the host to have let go of it.
+ */
 public final class Unmounter {
 
     private Unmounter() {
@@ -28,6 +31,7 @@ public final class Unmounter {
             throw new MountException(mountPoint + " is not a layerfs mount (" + type + ")");
         }
         Optional<ProcessHandle> daemon = daemonOf(real);
+        Optional<ProcessHandle> host = daemon.isPresent() ? Optional.empty() : hostOf(real);
         try {
             Process p = new ProcessBuilder("fusermount", "-u", real.toString()).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
@@ -40,21 +44,27 @@ public final class Unmounter {
             Thread.currentThread().interrupt();
             throw new MountException("interrupted while unmounting " + mountPoint);
         }
-        daemon.ifPresent(d -> {
-            long deadline = System.nanoTime() + waitForDaemon.toNanos();
-            while (!hasExited(d.pid())) {
-                if (System.nanoTime() > deadline) {
-                    throw new MountException("unmounted " + mountPoint + ", but its daemon (pid " + d.pid()
-                            + ") has not exited after " + waitForDaemon.toSeconds() + " s");
-                }
-                try {
-                    Thread.sleep(10);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
+        daemon.ifPresent(d -> await(() -> hasExited(d.pid()), waitForDaemon, "unmounted " + mountPoint
+                + ", but its daemon (pid " + d.pid() + ") has not exited after " + waitForDaemon.toSeconds() + " s"));
+        // the host removes the pid file once it has closed the union and the control socket
+        host.ifPresent(h -> await(() -> hasExited(h.pid()) || !pidIn(RunFiles.pid(real)).equals(Optional.of(h.pid())),
+                waitForDaemon, "unmounted " + mountPoint + ", but the mount host (pid " + h.pid()
+                        + ") has not let go of it after " + waitForDaemon.toSeconds() + " s"));
+    }
+
+    private static void await(java.util.function.BooleanSupplier done, Duration timeout, String failure) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new MountException(failure);
             }
-        });
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /**
@@ -73,10 +83,30 @@ public final class Unmounter {
 
     /** The daemon serving {@code mountPoint}, from its pid file, if that process is still the daemon. */
     private static Optional<ProcessHandle> daemonOf(Path mountPoint) {
+        // a pid file left by a killed daemon may name a recycled pid: check it serves this mount
+        return pidIn(RunFiles.pid(mountPoint)).flatMap(ProcessHandle::of)
+                .filter(p -> commandLine(p.pid()).contains(mountPoint.toString()));
+    }
+
+    /**
+     * The mount host serving {@code mountPoint}: a live process named by the pid file that does not
+     * name the mount point in its arguments, and that was running when the pid file was written
+     * (a pid recycled after a killed host started later).
+     */
+    private static Optional<ProcessHandle> hostOf(Path mountPoint) {
+        Path pidFile = RunFiles.pid(mountPoint);
         try {
-            long pid = Long.parseLong(Files.readString(RunFiles.pid(mountPoint)).strip());
-            // a pid file left by a killed daemon may name a recycled pid: check it serves this mount
-            return ProcessHandle.of(pid).filter(p -> commandLine(pid).contains(mountPoint.toString()));
+            java.time.Instant written = Files.getLastModifiedTime(pidFile).toInstant();
+            return pidIn(pidFile).flatMap(ProcessHandle::of).filter(p -> p.info().startInstant()
+                    .map(started -> !started.isAfter(written)).orElse(false));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<Long> pidIn(Path pidFile) {
+        try {
+            return Optional.of(Long.parseLong(Files.readString(pidFile).strip()));
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
         }

@@ -3,6 +3,9 @@ package dev.layerfs.cli.layerfs;
 import dev.layerfs.branch.BranchSpecException;
 import dev.layerfs.cli.LayerfsCli;
 import dev.layerfs.cli.UserError;
+import dev.layerfs.host.HostClient;
+import dev.layerfs.host.HostOption;
+import dev.layerfs.host.HostRequest;
 import dev.layerfs.mount.Daemon;
 import dev.layerfs.mount.MountCheck;
 import dev.layerfs.mount.MountException;
@@ -17,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
@@ -37,6 +41,8 @@ import java.util.concurrent.Callable;
                 "  udba=none|reval       reval: changes made directly in branches show within 1 s",
                 "  statfs=top|sum        df: the top branch (default) or the sum over file systems",
                 "  lowerdir=A:B,upperdir=U,workdir=W   fuse-overlayfs style, same as dirs=U=rw:A=ro:B=ro",
+                "  host[=SOCKET]         served by the running mount host (layerfs host, socket",
+                "                        /run/layerfs/host.sock) instead of a daemon of its own; engine=wire",
                 "  anything else         passed to FUSE, e.g. suid,dev for a container rootfs",
                 "With remount, on a mounted union: add:INDEX:DIR[=MODE], append:DIR, prepend:DIR,",
                 "  del:DIR, mod:DIR=MODE change its branches live (see layerfs branch); others are ignored.",
@@ -70,9 +76,18 @@ public final class MountCommand implements Callable<Integer> {
         }
         MountOptions parsed;
         Path real;
+        Optional<HostOption> host;
         try {
-            parsed = MountOptions.parse(options, Path.of("").toAbsolutePath());
+            host = HostOption.take(options, Path.of("").toAbsolutePath());
+            parsed = MountOptions.parse(host.map(HostOption::options).orElse(options), Path.of("").toAbsolutePath());
             real = MountCheck.check(mountPoint, parsed);
+            if (host.isPresent()) {
+                if (foreground) {
+                    throw new MountException("-o host and -f exclude each other: the host serves the mount");
+                }
+                HostClient.mount(host.get().socket(), new HostRequest.Mount(parsed.toOptionString(), real, debug));
+                return 0;
+            }
         } catch (BranchSpecException | MountException e) {
             throw new UserError(e.getMessage(), e);
         }
