@@ -13,8 +13,9 @@ import java.util.List;
  * timeouts, and everything else, which passes through to FUSE unchanged (e.g. {@code suid,dev}).
  *
  * <p>Cache defaults: every change to the union goes through the mount, so the kernel may keep
- * names (positive and negative) for {@value #DEFAULT_ENTRY_TIMEOUT} s. Attributes are kept for
- * only {@value #DEFAULT_ATTR_TIMEOUT} s: libfuse's high-level API shows hard links as separate
+ * names (positive and negative) for {@value #DEFAULT_ENTRY_TIMEOUT} s, and with the wire engine
+ * (the default) attributes as long. With jnr-fuse attributes are kept for only
+ * {@value #DEFAULT_ATTR_TIMEOUT} s: libfuse's high-level API shows hard links as separate
  * kernel inodes, and a change through one name is seen through the others after that delay.
  * Page cache: {@code auto_cache} keeps cached pages across opens unless size or mtime changed.
  * No {@code hard_remove}: libfuse 2 then cannot answer fstat on an open file removed by name
@@ -34,10 +35,11 @@ public record MountOptions(BranchStack branches, double entryTimeout, double att
     public static final double DEFAULT_ATTR_TIMEOUT = 1;
 
     /**
-     * Who speaks FUSE for the mount ({@code -o engine=}): {@code jnr-fuse} (default, libfuse 2
-     * through jnr-fuse) or {@code wire} (layerfs's own FUSE protocol on /dev/fuse, see
-     * {@code dev.layerfs.wire}). The wire engine gives hard links their attributes uncached
-     * instead of taxing every file, so its attributes are cached as long as names by default.
+     * Who speaks FUSE for the mount ({@code -o engine=}): {@code wire} (the default: layerfs's
+     * own FUSE protocol on /dev/fuse, see {@code dev.layerfs.wire}; it mounts with mount(2), so
+     * as root) or {@code jnr-fuse} (libfuse 2 through jnr-fuse; mounts through fusermount, so
+     * also as another user). The wire engine gives hard links their attributes uncached instead
+     * of taxing every file, so its attributes are cached as long as names by default.
      */
     public enum Engine {
         JNR_FUSE("jnr-fuse"), WIRE("wire");
@@ -57,6 +59,9 @@ public record MountOptions(BranchStack branches, double entryTimeout, double att
             throw new MountException("unknown " + opt + " (expected engine=jnr-fuse or engine=wire)");
         }
     }
+    /** The engine of a mount that names none. */
+    public static final Engine DEFAULT_ENGINE = Engine.WIRE;
+
     /** Every kernel cache timeout under {@code udba=reval}: direct changes to branches show within this. */
     public static final double REVAL_TIMEOUT = 1;
 
@@ -72,7 +77,7 @@ public record MountOptions(BranchStack branches, double entryTimeout, double att
         Double negative = null;
         boolean reval = false;
         StatfsMode statfs = StatfsMode.TOP;
-        Engine engine = Engine.JNR_FUSE;
+        Engine engine = DEFAULT_ENGINE;
         String create = DEFAULT_POLICY;
         String cpup = DEFAULT_POLICY;
         List<String> rest = new ArrayList<>();
@@ -162,7 +167,7 @@ public record MountOptions(BranchStack branches, double entryTimeout, double att
     /** The FUSE engine {@code -o engine=} chose. */
     public Engine engine() {
         return passThrough.stream().filter(o -> o.startsWith("engine=")).reduce((a, b) -> b)
-                .map(o -> Engine.parse(o, o.substring(7))).orElse(Engine.JNR_FUSE);
+                .map(o -> Engine.parse(o, o.substring(7))).orElse(DEFAULT_ENGINE);
     }
 
     /** The options again as one {@code -o} value, branches spelled out absolutely (for a re-executed daemon). */

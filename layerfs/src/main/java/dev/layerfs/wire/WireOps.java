@@ -169,8 +169,10 @@ final class WireOps {
             case Protocol.STATFS -> statfs(out);
             case Protocol.RELEASE -> {
                 long h = in.int64(0);
-                nodes.released(node, h);
-                union.release(h);
+                synchronized (openCloseLock(node)) { // see unlink
+                    nodes.released(node, h);
+                    union.release(h);
+                }
             }
             case Protocol.FSYNC -> union.fsync(in.int64(0), (in.int32(8) & Protocol.FSYNC_FDATASYNC) != 0);
             case Protocol.SETXATTR -> {
@@ -325,12 +327,16 @@ final class WireOps {
     private void unlink(long parent, String name) throws ErrnoException {
         UnionPath p = nodes.child(parent, name);
         long node = nodes.find(parent, name);
-        if (node != 0 && nodes.anyHandle(node).isPresent()) {
-            String hidden = String.format(".fuse_hidden%08x%08x", node & 0xffffffffL, hiddenCount.incrementAndGet() & 0xffffffffL);
-            union.rename(p, p.parent().child(hidden));
-            probes.forget();
-            nodes.renamed(parent, name, parent, hidden);
-            return;
+        // close(2) does not wait for RELEASE: a release between "still open?" and the rename
+        // would leave a plain .fuse_hidden name behind (the union hides only what is open)
+        synchronized (openCloseLock(node)) {
+            if (node != 0 && nodes.anyHandle(node).isPresent()) {
+                String hidden = String.format(".fuse_hidden%08x%08x", node & 0xffffffffL, hiddenCount.incrementAndGet() & 0xffffffffL);
+                union.rename(p, p.parent().child(hidden));
+                probes.forget();
+                nodes.renamed(parent, name, parent, hidden);
+                return;
+            }
         }
         union.unlink(p);
         probes.forget(p.toString());
@@ -338,6 +344,12 @@ final class WireOps {
     }
 
     private final java.util.concurrent.atomic.AtomicLong hiddenCount = new java.util.concurrent.atomic.AtomicLong();
+    /** Striped by node: an unlink that hides an open file and that file's release never interleave. */
+    private final Object[] openCloseLocks = java.util.stream.Stream.generate(Object::new).limit(64).toArray();
+
+    private Object openCloseLock(long node) {
+        return openCloseLocks[(int) (node & (openCloseLocks.length - 1))];
+    }
 
     private void rename(long fromParent, long toParent, Request in, int namesAt, int flags) throws ErrnoException {
         String fromName = in.name(namesAt);

@@ -25,10 +25,13 @@ class EngineOptionTest {
     }
 
     @Test
-    void jnrFuseStaysTheDefaultEngine() throws Exception {
+    void theWireEngineIsTheDefaultAndJnrFuseStaysSelectable() throws Exception {
         MountOptions o = parse("dirs=up:base");
-        assertEquals(MountOptions.Engine.JNR_FUSE, o.engine());
-        assertEquals(MountOptions.DEFAULT_ATTR_TIMEOUT, o.attrTimeout());
+        assertEquals(MountOptions.Engine.WIRE, o.engine());
+        assertEquals(MountOptions.DEFAULT_ENTRY_TIMEOUT, o.attrTimeout());
+        MountOptions jnr = parse("dirs=up:base,engine=jnr-fuse");
+        assertEquals(MountOptions.Engine.JNR_FUSE, jnr.engine());
+        assertEquals(MountOptions.DEFAULT_ATTR_TIMEOUT, jnr.attrTimeout());
     }
 
     @Test

@@ -26,7 +26,8 @@ class MountOptionsTest {
 
     @Test
     void fuseArgumentsAskForInodesLargeRequestsAndCaches() throws Exception {
-        String o = String.join(" ", parse("dirs=up:base").fuseArgs(false));
+        // libfuse's arguments: the jnr-fuse engine's (the wire engine's default attr_timeout is 60)
+        String o = String.join(" ", parse("dirs=up:base,engine=jnr-fuse").fuseArgs(false));
         for (String want : List.of("use_ino", "big_writes", "max_read=131072", "max_write=131072", "auto_cache",
                 "entry_timeout=60.0", "attr_timeout=1.0", "negative_timeout=60.0")) {
             assertTrue(o.contains(want), want + " in " + o);
