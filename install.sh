@@ -112,16 +112,22 @@ train_layerfs_mount() { # recording options
 train_imaged_pull() { # recording options
   local t p port="" pid i ok=0
   t=$(mktemp -d /tmp/imaged-train.XXXXXX)
-  for p in $(shuf -i 30000-39998 -n 20); do # a free HTTP port and the Raft port after it
-    { (: > "/dev/tcp/127.0.0.1/$p") || (: > "/dev/tcp/127.0.0.1/$((p + 1))"); } 2>/dev/null || { port=$p; break; }
-  done
-  [ -n "$port" ] || { echo "install.sh: no free port to train imaged with"; return 1; }
-  java -cp "$lib/*" dev.layerfs.cli.ImagedCli serve --data "$t/data" --listen "127.0.0.1:$port" > "$t/serve.log" 2>&1 &
-  pid=$!
-  for i in $(seq 1 600); do
-    curl -fs -o /dev/null "http://127.0.0.1:$port/v2/" && { ok=1; break; }
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
+  # A free HTTP port and the Raft port after it, below the ephemeral range (where an outgoing
+  # connection may hold a port nobody listens on); another pair if the node cannot bind.
+  for p in $(shuf -i 20000-29998 -n 20); do
+    { (: > "/dev/tcp/127.0.0.1/$p") || (: > "/dev/tcp/127.0.0.1/$((p + 1))"); } 2>/dev/null && continue
+    port=$p
+    rm -rf "$t/data"
+    java -cp "$lib/*" dev.layerfs.cli.ImagedCli serve --data "$t/data" --listen "127.0.0.1:$port" > "$t/serve.log" 2>&1 &
+    pid=$!
+    for i in $(seq 1 600); do
+      curl -fs -o /dev/null "http://127.0.0.1:$port/v2/" && { ok=1; break; }
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    [ "$ok" = 1 ] && break
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
   done
   if [ "$ok" = 1 ]; then
     mkdir -p "$t/layer" && echo train > "$t/layer/file" && tar -cf "$t/layer.tar" -C "$t/layer" file

@@ -15,6 +15,8 @@
 #   curl      curl GET /v2/.../blobs/DIGEST > /dev/null               raw blob download, each
 #   imaged    imaged push LAYER.tar REPO:TAG / imaged pull REPO:TAG   our CLI (pull = download,
 #                                                                     verify, unpack)
+#             imaged push LAYER.tar REPO:again                        "repush": the same tar again,
+#                                                                     which the CLI does not resend
 # Prints MB/s (10^6 B/s) per row with medians and ratios; raw rows in $WORK/results.csv.
 # Needs skopeo, docker-registry (apt-get install skopeo docker-registry), curl, python3 and the
 # imaged launcher (./install.sh; IMAGED=/path/to/imaged to use another). Env: SIZE_MB (500),
@@ -121,6 +123,8 @@ for r in $(seq "$ROUNDS"); do
   cbytes=$(stat -c %s "$WORK/src/c$r.tar")
   timed "$r" imaged-cli push "$cbytes" "$IMAGED" push --server "http://127.0.0.1:$IMAGED_PORT" \
     "$WORK/src/c$r.tar" "bench/cli$r:latest"
+  timed "$r" imaged-cli repush "$cbytes" "$IMAGED" push --server "http://127.0.0.1:$IMAGED_PORT" \
+    "$WORK/src/c$r.tar" "bench/cli$r:again"
   timed "$r" imaged-cli pull "$cbytes" "$IMAGED" pull --server "http://127.0.0.1:$IMAGED_PORT" \
     --store "$WORK/store" "bench/cli$r:latest"
   rm -rf "$WORK/store"/* "$WORK/src/s$r".* "$WORK/src/c$r".*
