@@ -109,11 +109,12 @@ sed "s|/usr/local/bin/layerfs|$PREFIX/bin/layerfs|" cli/src/main/dist/mount.fuse
 chmod 755 "$SBINDIR/mount.fuse.layerfs.tmp" && mv "$SBINDIR/mount.fuse.layerfs.tmp" "$SBINDIR/mount.fuse.layerfs"
 
 # The layerfs command is short-lived and mostly waits on system calls: C1 only, small serial
-# heap, the start-up archive when there is one (its warnings off: a stale archive is just unused).
+# heap, the start-up archive when there is one (its warnings off: a stale archive is just unused),
+# mapped where it was recorded, not relocated (shared pages, faster start: see ClassDataArchive).
 # `layerfs host` serves mounts for as long as it runs: names pass as bytes (ISO-8859-1, as in a
 # daemon) and its heap starts small and grows with the mounts (see layerfs/README.md).
 launcher layerfs dev.layerfs.cli.LayerfsCli \
-  "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:SharedArchiveFile=$lib/layerfs.jsa -Xlog:cds=off,cds+dynamic=off " \
+  "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:SharedArchiveFile=$lib/layerfs.jsa -Xlog:cds=off,cds+dynamic=off -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0 " \
   '[ "${1:-}" = host ] && [ "${2:-}" != status ] && EXTRA="-Dfile.encoding=ISO-8859-1 -Xms8m"'
 launcher imaged dev.layerfs.cli.ImagedCli
 # The mount host's systemd unit (one process serving every `mount -o host` union), not enabled:
