@@ -11,6 +11,7 @@ import picocli.CommandLine.Option;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -46,7 +47,7 @@ public final class HostCommand implements Callable<Integer> {
         } catch (MountException e) {
             throw new UserError(e.getMessage(), e);
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(host::close, "layerfs-host-stop"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> host.stop(Duration.ofSeconds(5)), "layerfs-host-stop"));
         new CountDownLatch(1).await(); // serves until the process is stopped
         return 0;
     }

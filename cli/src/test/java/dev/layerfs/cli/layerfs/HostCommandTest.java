@@ -1,6 +1,7 @@
 package dev.layerfs.cli.layerfs;
 
 import dev.layerfs.mount.MountTable;
+import dev.layerfs.mount.RunFiles;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -97,6 +98,13 @@ class HostCommandTest {
         assertEquals("from extra\n", Files.readString(b.resolve("tool")), "the other mount is still served");
         var after = LayerfsProcess.run("host", "status", "--socket", socket.toString());
         assertTrue(after.stdout().startsWith("layerfs host pid " + host.pid() + ", 1 mounts"), after.stdout());
+
+        host.destroy(); // SIGTERM, as systemctl stop
+        assertEquals(143, host.waitFor());
+        assertFalse(MountTable.isMounted(b), "stopping the host unmounts what it served");
+        assertFalse(Files.exists(RunFiles.pid(b)), "and removes the mount's pid file");
+        assertFalse(Files.exists(RunFiles.control(b)), "and its control socket");
+        assertFalse(Files.exists(socket), "and its own socket");
     }
 
     @Test
