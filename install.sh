@@ -51,11 +51,13 @@ cp -r lxc-configs "$PREFIX/share/layerfs/lxc-configs.new"
 rm -rf "$PREFIX/share/layerfs/lxc-configs"
 mv "$PREFIX/share/layerfs/lxc-configs.new" "$PREFIX/share/layerfs/lxc-configs"
 
-launcher() { # name main-class [java options]
+launcher() { # name main-class [java options [shell lines run first, may set EXTRA]]
   cat > "$PREFIX/bin/$1.tmp" <<SH
 #!/bin/sh
 # $1 launcher, written by layerfs install.sh
-exec java ${3:-}\${LAYERFS_JAVA_OPTS:-} -cp '$lib/*' $2 "\$@"
+EXTRA=
+${4:-}
+exec java ${3:-}\$EXTRA \${LAYERFS_JAVA_OPTS:-} -cp '$lib/*' $2 "\$@"
 SH
   chmod 755 "$PREFIX/bin/$1.tmp" && mv "$PREFIX/bin/$1.tmp" "$PREFIX/bin/$1"
 }
@@ -148,9 +150,13 @@ sed "s|/usr/local/bin/layerfs|$PREFIX/bin/layerfs|" cli/src/main/dist/mount.fuse
 chmod 755 "$SBINDIR/mount.fuse.layerfs.tmp" && mv "$SBINDIR/mount.fuse.layerfs.tmp" "$SBINDIR/mount.fuse.layerfs"
 
 # The layerfs command is short-lived and mostly waits on system calls: C1 only, small serial
-# heap, the start-up archive when there is one (its warnings off: a stale archive is just unused).
+# heap, the start-up archive when there is one (its warnings off: a stale archive is just unused),
+# mapped where it was recorded, not relocated (shared pages, faster start: see ClassDataArchive).
+# `layerfs host` serves mounts for as long as it runs: names pass as bytes (ISO-8859-1, as in a
+# daemon) and its heap starts small and grows with the mounts (see layerfs/README.md).
 launcher layerfs dev.layerfs.cli.LayerfsCli \
-  "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:SharedArchiveFile=$lib/layerfs.jsa -Xlog:cds=off,cds+dynamic=off "
+  "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:SharedArchiveFile=$lib/layerfs.jsa -Xlog:cds=off,cds+dynamic=off -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0 " \
+  '[ "${1:-}" = host ] && [ "${2:-}" != status ] && EXTRA="-Dfile.encoding=ISO-8859-1 -Xms8m"'
 # imaged: the archive, and the default JIT (C2 compiles the SHA-256 intrinsic every push and
 # pull runs: 1.2 GB/s against 0.13 GB/s with C1 only).
 launcher imaged dev.layerfs.cli.ImagedCli "-XX:SharedArchiveFile=$lib/imaged.jsa -Xlog:cds=off,cds+dynamic=off "

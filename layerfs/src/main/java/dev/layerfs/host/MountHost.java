@@ -131,4 +131,20 @@ public final class MountHost implements AutoCloseable {
     public void close() {
         server.close();
     }
+
+    /**
+     * As the process ends: stops listening and gives the sessions, which the wire engine's
+     * shutdown hooks are unmounting meanwhile, up to {@code grace} to close their unions and
+     * remove their control sockets and pid files.
+     */
+    public void stop(Duration grace) {
+        close();
+        long deadline = System.nanoTime() + grace.toNanos();
+        for (HostedMount m : List.copyOf(mounts.values())) {
+            long left = Math.max(0, deadline - System.nanoTime());
+            if (!m.awaitEnd(Duration.ofNanos(left))) {
+                LOG.warn("{} still in use as the host stops: its control socket and pid file stay", m.mountPoint());
+            }
+        }
+    }
 }

@@ -122,6 +122,8 @@ public final class MountSession implements AutoCloseable {
         try {
             Files.createDirectories(pidFile.getParent());
             Files.writeString(pidFile, ProcessHandle.current().pid() + "\n");
+            // the umask may be 0 already (a mount host serving others): nobody else may rewrite it
+            Files.setPosixFilePermissions(pidFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         } catch (IOException e) {
             LOG.warn("could not write pid file {}: {}", pidFile, e.toString());
         }

@@ -82,6 +82,8 @@ class MountHostTest {
         assertFalse(Files.exists(c.resolve("only-in-b")));
         assertEquals("base", Files.readString(base.resolve("etc/hostname")), "the shared lower branch is untouched");
         assertEquals(List.of(a, b, c), host.mountPoints());
+        assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(RunFiles.pid(a))), "the pid file, though the host's umask is 0");
         String status = HostClient.status(host.socket());
         assertTrue(status.contains("3 mounts"), status);
         assertTrue(status.contains(b + "\tdirs=" + tmp.resolve("b-upper") + "=rw:" + base + "=ro"), status);

@@ -22,9 +22,17 @@ final class ClassDataArchive {
      * JVM options that use the archive next to the jar holding this class, if there is one.
      * A stale archive (jars replaced since) is ignored by the JVM; its warning is silenced, since
      * the daemon's output is the mount's log.
+     *
+     * <p>{@code ArchiveRelocationMode=0}: this JDK (Debian 17.0.15) maps the archives at a random
+     * address by default and then rewrites every pointer in them, which makes all their pages
+     * private to each daemon. Mapped where they were recorded (falling back to relocation if that
+     * address is taken), the pages stay shared among daemons: 44 → 37-38 MiB PSS per daemon over 5
+     * mounts, and mounts took 1.0-1.1 s instead of 1.5-2.1 s (interleaved, load ~10). The price:
+     * the archived class metadata sits at the same address in every daemon (less ASLR for it).
      */
     static List<String> jvmOptions() {
-        return find().map(a -> List.of("-XX:SharedArchiveFile=" + a, "-Xlog:cds=off,cds+dynamic=off"))
+        return find().map(a -> List.of("-XX:SharedArchiveFile=" + a, "-Xlog:cds=off,cds+dynamic=off",
+                        "-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0"))
                 .orElse(List.of());
     }
 

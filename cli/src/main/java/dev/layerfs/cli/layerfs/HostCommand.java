@@ -11,6 +11,7 @@ import picocli.CommandLine.Option;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -26,8 +27,8 @@ import java.util.concurrent.CountDownLatch;
                 "serves, lazily: one process is one point of failure for all of them, which is why",
                 "it is opt-in. Each mount is ended on its own by layerfs umount, fusermount -u or",
                 "umount; layerfs branch works on hosted mounts as on any other. Only root (or the",
-                "host's user) may ask it to mount. Names are bytes: run the JVM with",
-                "-Dfile.encoding=ISO-8859-1 (LAYERFS_JAVA_OPTS=-Dfile.encoding=ISO-8859-1 layerfs host)."})
+                "host's user) may ask it to mount. Names are bytes: the JVM needs",
+                "-Dfile.encoding=ISO-8859-1 (the installed launcher adds it, and -Xms8m, for layerfs host)."})
 public final class HostCommand implements Callable<Integer> {
 
     @Option(names = "--socket", paramLabel = "PATH", description = "Where to listen (default: /run/layerfs/host.sock).")
@@ -46,7 +47,7 @@ public final class HostCommand implements Callable<Integer> {
         } catch (MountException e) {
             throw new UserError(e.getMessage(), e);
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(host::close, "layerfs-host-stop"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> host.stop(Duration.ofSeconds(5)), "layerfs-host-stop"));
         new CountDownLatch(1).await(); // serves until the process is stopped
         return 0;
     }

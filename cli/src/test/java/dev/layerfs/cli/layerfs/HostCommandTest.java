@@ -1,6 +1,7 @@
 package dev.layerfs.cli.layerfs;
 
 import dev.layerfs.mount.MountTable;
+import dev.layerfs.mount.RunFiles;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -91,12 +92,38 @@ class HostCommandTest {
         assertEquals("from extra\n", Files.readString(b.resolve("tool")));
 
         var umount = LayerfsProcess.run("umount", a.toString());
-        assertEquals(0, umount.exit(), umount.stderr());
+        // a mount namespace made meanwhile (a container started by another test) holds a copy of
+        // the mount, and with it the FUSE session: the host cannot let go until that ends
+        assertEquals(0, umount.exit(), umount.stderr() + "; still mounted in the namespaces of " + holders(a));
         assertFalse(MountTable.isMounted(a));
         assertTrue(host.isAlive(), "the host outlives its mounts");
         assertEquals("from extra\n", Files.readString(b.resolve("tool")), "the other mount is still served");
         var after = LayerfsProcess.run("host", "status", "--socket", socket.toString());
         assertTrue(after.stdout().startsWith("layerfs host pid " + host.pid() + ", 1 mounts"), after.stdout());
+
+        host.destroy(); // SIGTERM, as systemctl stop
+        assertEquals(143, host.waitFor());
+        assertFalse(MountTable.isMounted(b), "stopping the host unmounts what it served");
+        assertFalse(Files.exists(RunFiles.pid(b)), "and removes the mount's pid file");
+        assertFalse(Files.exists(RunFiles.control(b)), "and its control socket");
+        assertFalse(Files.exists(socket), "and its own socket");
+    }
+
+    /** The processes whose mount namespace still lists {@code mountPoint}. */
+    private static List<String> holders(Path mountPoint) throws Exception {
+        List<String> out = new ArrayList<>();
+        try (var procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                try {
+                    if (Files.readString(p.resolve("mountinfo")).contains(" " + mountPoint + " ")) {
+                        out.add(p.getFileName() + " " + Files.readString(p.resolve("comm")).strip());
+                    }
+                } catch (java.io.IOException gone) {
+                    // the process ended meanwhile
+                }
+            }
+        }
+        return out;
     }
 
     @Test
