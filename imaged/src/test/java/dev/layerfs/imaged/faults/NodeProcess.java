@@ -131,6 +131,11 @@ final class NodeProcess implements AutoCloseable {
         paused = false;
     }
 
+    /** SIGQUIT: the JVM writes every thread's stack to its log and runs on; why a node hangs. */
+    synchronized void dumpThreads() throws IOException {
+        signal("QUIT");
+    }
+
     private void signal(String name) throws IOException {
         if (!running()) {
             throw new IllegalStateException("node " + id + " is not running; cannot send SIG" + name);
