@@ -24,6 +24,13 @@ final class ResolvedDirs {
     static final int CAPACITY = 512;
     /** How many descriptors they may hold (one per contributing branch each): many branches mean fewer directories. */
     static final int DESCRIPTORS = 1024;
+    /**
+     * How many all caches of this process may hold together: a quarter of its open-file limit.
+     * A mount host serves many unions from one process, and 50 full caches would otherwise take
+     * 51,200 descriptors and leave the unions themselves none (EMFILE).
+     */
+    static volatile int processDescriptors = Math.max(64, OpenFileLimit.soft() / 4); // tests lower it
+    private static final AtomicInteger PROCESS_HELD = new AtomicInteger();
 
     private final Map<UnionPath, Shared> views = new LinkedHashMap<>(64, 0.75f, true); // least recently used first
     private int descriptors; // guarded by this: held by the views in the map
@@ -87,12 +94,13 @@ final class ResolvedDirs {
                     Shared s = view.share();
                     s.holders.incrementAndGet(); // the caller's
                     views.put(dir, s);
-                    descriptors += s.count;
+                    held(s.count);
                     var eldest = views.values().iterator();
-                    while (views.size() > CAPACITY || descriptors > DESCRIPTORS) {
-                        Shared old = eldest.next();
+                    while (eldest.hasNext() && (views.size() > CAPACITY || descriptors > DESCRIPTORS
+                            || PROCESS_HELD.get() > processDescriptors)) {
+                        Shared old = eldest.next(); // over the process's budget: this cache gives back its own
                         eldest.remove();
-                        descriptors -= old.count;
+                        held(-old.count);
                         old.release();
                     }
                     return new DirView(s);
@@ -117,7 +125,7 @@ final class ResolvedDirs {
                 var e = it.next();
                 java.util.List<String> c = e.getKey().components();
                 if (c.size() >= prefix.size() && c.subList(0, prefix.size()).equals(prefix)) {
-                    descriptors -= e.getValue().count;
+                    held(-e.getValue().count);
                     e.getValue().release();
                     it.remove();
                 }
@@ -133,11 +141,22 @@ final class ResolvedDirs {
                 return;
             }
             for (Shared s : views.values()) {
+                held(-s.count);
                 s.release();
             }
             views.clear();
-            descriptors = 0;
         }
+    }
+
+    /** Counts descriptors taken (positive) or given back (negative) by this cache; caller holds this. */
+    private void held(int delta) {
+        descriptors += delta;
+        PROCESS_HELD.addAndGet(delta);
+    }
+
+    /** Descriptors held by every cache of this process. */
+    static int processHeld() {
+        return PROCESS_HELD.get();
     }
 
     synchronized int size() {

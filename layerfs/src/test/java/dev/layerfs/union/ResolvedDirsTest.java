@@ -179,6 +179,40 @@ class ResolvedDirsTest {
     }
 
     @Test
+    void manyUnionsInOneProcessShareOneDescriptorBudget() throws Exception {
+        // A mount host serves many unions from one process: their caches together must leave
+        // descriptors for the unions' own work, however many unions there are.
+        Path base = Tree.dir(tmp, "base");
+        for (int i = 0; i < 200; i++) {
+            Tree.write(base, "t/d" + i + "/f", "x");
+        }
+        int saved = ResolvedDirs.processDescriptors;
+        int heldBefore = ResolvedDirs.processHeld();
+        ResolvedDirs.processDescriptors = heldBefore + 300;
+        List<UnionFs> unions = new ArrayList<>();
+        try {
+            for (int n = 0; n < 4; n++) {
+                UnionFs u = union(Tree.dir(tmp, "up" + n), base);
+                unions.add(u);
+                for (int i = 0; i < 200; i++) {
+                    assertEquals(List.of("f"), names(u, "/t/d" + i));
+                }
+                assertTrue(ResolvedDirs.processHeld() <= heldBefore + 300,
+                        "after " + (n + 1) + " unions the caches hold " + (ResolvedDirs.processHeld() - heldBefore));
+            }
+            for (UnionFs u : unions) { // every union still works, and still remembers what it can
+                assertEquals(List.of("f"), names(u, "/t/d199"));
+            }
+        } finally {
+            for (UnionFs u : unions) {
+                u.close();
+            }
+            ResolvedDirs.processDescriptors = saved;
+        }
+        assertEquals(heldBefore, ResolvedDirs.processHeld(), "closed unions give their descriptors back");
+    }
+
+    @Test
     void resolvingWhileDirectoriesChangeNeverReadsAClosedDescriptor() throws Exception {
         Path up = Tree.dir(tmp, "up");
         Path base = Tree.dir(tmp, "base");
