@@ -10,12 +10,12 @@ cd "$(dirname "$0")"
 PREFIX=${PREFIX:-/usr/local}
 
 # libfuse2: jnr-fuse binds libfuse.so.2. fuse3: fusermount3 and /etc/fuse.conf.
-# attr: getfattr/setfattr for xattr tests. lxc, busybox-static: containers and their rootfs.
+# attr, acl: getfattr/setfattr and getfacl/setfacl for the xattr and ACL tests. lxc, busybox-static: containers and their rootfs.
 # skopeo: the standard OCI client the registry is tested with. docker-registry: the reference
 # registry, a benchmark peer. libcap2-bin: setcap for the capability xattr tests. chromium: the
 # headless browser that renders imaged's status page in its test.
 # curl, openssl: the examples and the TLS tests. iproute2, iptables: network namespaces and link cuts for the fault tests.
-PACKAGES=(libfuse2 fuse3 attr libcap2-bin curl openssl lxc busybox-static skopeo docker-registry uidmap iproute2 iptables chromium)
+PACKAGES=(libfuse2 fuse3 attr acl libcap2-bin curl openssl lxc busybox-static skopeo docker-registry uidmap iproute2 iptables chromium)
 
 missing=()
 if [ "${SKIP_APT:-0}" != 1 ]; then

@@ -273,11 +273,11 @@ public final class WireMount {
                 | Protocol.PARALLEL_DIROPS | Protocol.MAX_PAGES;
         if (ops.cachesLong()) {
             wanted |= Protocol.CACHE_SYMLINKS;
-            if (Boolean.getBoolean("layerfs.wire.posixAcl")) {
-                // experimental: the kernel caches ACLs (and their absence) and checks them itself
-                wanted |= Protocol.POSIX_ACL;
-            }
         }
+        // The kernel enforces POSIX ACLs only when this is negotiated (default_permissions alone
+        // checks the mode bits), and it then keeps each inode's ACLs, or their absence, instead
+        // of asking for system.posix_acl_* on every access check and every ls -l.
+        wanted |= Protocol.POSIX_ACL;
         int granted = wanted & offered;
         out.u32(Protocol.MAJOR).u32(ourMinor).u32(readahead).u32(granted)
                 .u32((12 << 16) | 16) // max_background 16, congestion_threshold 12 (two u16)
