@@ -346,9 +346,10 @@ public final class Metadata {
     }
 
     /** Blobs with fewer than {@code factor} holders once {@code unavailable} nodes are not counted. */
-    public BlobList underReplicated(int factor, java.util.Collection<String> unavailable, int limit) {
+    /** As {@link #underReplicated(int, int)}, not counting {@code unavailable} holders, in digest order after {@code after} (null: all). */
+    public BlobList underReplicated(int factor, java.util.Collection<String> unavailable, String after, int limit) {
         List<BlobRecord> found = new ArrayList<>();
-        for (BlobRecord b : blobs.values()) {
+        for (BlobRecord b : (after == null ? blobs : blobs.tailMap(after, false)).values()) {
             if (found.size() >= limit) {
                 break;
             }

@@ -161,10 +161,13 @@ public sealed interface Query<T> {
         }
     }
 
-    /** Blobs below {@code factor} when the {@code unavailable} nodes (down, or leaving) are not counted. */
-    record UnderReplicatedAmong(int factor, java.util.List<String> unavailable, int limit) implements Query<BlobList> {
+    /**
+     * Blobs below {@code factor} when the {@code unavailable} nodes (down, or leaving) are not
+     * counted, in digest order after {@code after} (exclusive; null: from the first).
+     */
+    record UnderReplicatedAmong(int factor, java.util.List<String> unavailable, String after, int limit) implements Query<BlobList> {
         public BlobList answer(Metadata m) {
-            return m.underReplicated(factor, unavailable, limit);
+            return m.underReplicated(factor, unavailable, after, limit);
         }
 
         public Class<BlobList> answerType() {

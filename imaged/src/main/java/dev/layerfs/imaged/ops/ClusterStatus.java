@@ -80,7 +80,7 @@ public final class ClusterStatus {
         }
         Set<String> unavailable = liveness.unavailable();
         int factor = replication.factor();
-        List<BlobRecord> under = meta.read(new Query.UnderReplicatedAmong(factor, List.copyOf(unavailable), UNDER_LIMIT),
+        List<BlobRecord> under = meta.read(new Query.UnderReplicatedAmong(factor, List.copyOf(unavailable), null, UNDER_LIMIT),
                 ReadMode.LOCAL).orElseThrow().blobs();
         Replication rep = new Replication(factor, under.size(), under.subList(0, Math.min(UNDER_LISTED, under.size())),
                 replication.copiesInProgress(), unavailable, liveness.timeoutMillis());

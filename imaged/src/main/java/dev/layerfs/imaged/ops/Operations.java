@@ -150,7 +150,7 @@ public final class Operations implements AutoCloseable {
         } catch (IOException e) {
             LOG.warn("node {}: cannot list blob files for metrics: {}", self, e.toString());
         }
-        int under = meta.read(new Query.UnderReplicatedAmong(replication.factor(), List.copyOf(liveness.unavailable()),
+        int under = meta.read(new Query.UnderReplicatedAmong(replication.factor(), List.copyOf(liveness.unavailable()), null,
                 ClusterStatus.UNDER_LIMIT), ReadMode.LOCAL).orElseThrow().blobs().size();
         return metrics.render(new Metrics.Gauges(self, view.term(), view.commitIndex(), view.appliedIndex(), view.isLeader(),
                 bytes, count, under, replication.copiesInProgress()));

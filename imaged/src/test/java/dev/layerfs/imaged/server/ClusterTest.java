@@ -125,6 +125,47 @@ class ClusterTest {
 
     @Test
     @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    void aWipedNodeGetsHundredsOfBlobsBackWithinOneRepairPeriod() throws Exception {
+        // Factor 3 of 3: every blob is on every node, so a wiped node lacks all of them. 250 is more
+        // than a repair round takes from the metadata at once (100): a round must not stop there.
+        int period = 20_000;
+        try (ProcessCluster cluster = new ProcessCluster(dir, 3, List.of("--replication", "3",
+                "--repair-period-ms", String.valueOf(period))).start()) {
+            ImagedProcess leader = cluster.leader().orElseThrow();
+            List<Digest> blobs = new ArrayList<>();
+            ExecutorService pushers = Executors.newFixedThreadPool(8);
+            try {
+                List<Future<Integer>> pushes = new ArrayList<>();
+                for (int i = 0; i < 250; i++) {
+                    byte[] blob = random(1_024, 1_000 + i);
+                    blobs.add(Digest.of(blob));
+                    pushes.add(pushers.submit(() -> leader.client().pushBlob("lib/many", blob)));
+                }
+                for (Future<Integer> p : pushes) {
+                    assertEquals(201, p.get(120, TimeUnit.SECONDS));
+                }
+            } finally {
+                pushers.shutdownNow();
+            }
+            ImagedProcess wiped = cluster.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
+            assertTrue(blobs.stream().allMatch(d -> holds(wiped, d)), "factor 3: every node held every blob");
+
+            wiped.kill9();
+            try (Stream<Path> files = Files.walk(wiped.data())) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+            wiped.start().awaitHttp(Duration.ofSeconds(90));
+            // One period for the leader's next round, plus the round itself; rounds of 100 blobs
+            // each a period apart would need three periods.
+            ImagedProcess.await(Duration.ofMillis(period + 15_000), "all 250 blobs back on " + wiped.id(),
+                    () -> blobs.stream().allMatch(d -> holds(wiped, d)));
+        }
+    }
+
+    @Test
+    @Timeout(value = 300, unit = TimeUnit.SECONDS)
     void killingTheLeaderLosesNoAcknowledgedPushAndItCatchesUpFromASnapshot() throws Exception {
         List<String> args = List.of("--snapshot-threshold", "20", "--repair-period-ms", "1000");
         try (ProcessCluster cluster = new ProcessCluster(dir, 3, args).start()) {
