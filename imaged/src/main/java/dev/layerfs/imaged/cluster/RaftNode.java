@@ -118,9 +118,12 @@ public final class RaftNode implements Closeable {
         return stateMachine.getLastAppliedTermIndex() == null ? -1 : stateMachine.getLastAppliedTermIndex().getIndex();
     }
 
+    /** How long a stop waits for the Raft server to close (see {@link BoundedClose}). */
+    static final java.time.Duration CLOSE_LIMIT = java.time.Duration.ofSeconds(15);
+
     @Override
     public void close() throws IOException {
-        server.close();
+        BoundedClose.close("Raft server of node " + spec.self(), server, CLOSE_LIMIT);
     }
 
     static RaftGroup groupOf(ClusterSpec spec) {
