@@ -277,7 +277,10 @@ public final class WireMount {
         // The kernel enforces POSIX ACLs only when this is negotiated (default_permissions alone
         // checks the mode bits), and it then keeps each inode's ACLs, or their absence, instead
         // of asking for system.posix_acl_* on every access check and every ls -l.
-        wanted |= Protocol.POSIX_ACL;
+        // -Dlayerfs.wire.posixAcl=false is the way back to mode bits only.
+        if (Boolean.parseBoolean(System.getProperty("layerfs.wire.posixAcl", "true"))) {
+            wanted |= Protocol.POSIX_ACL;
+        }
         int granted = wanted & offered;
         out.u32(Protocol.MAJOR).u32(ourMinor).u32(readahead).u32(granted)
                 .u32((12 << 16) | 16) // max_background 16, congestion_threshold 12 (two u16)
