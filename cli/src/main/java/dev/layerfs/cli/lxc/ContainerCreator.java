@@ -51,12 +51,18 @@ public final class ContainerCreator {
      */
     public PulledImage create(ContainerDir container, ImageRef image, URI server, Optional<ContainerWriter.LeaseFiles> lease)
             throws IOException {
+        return create(container, image, server, lease, Optional.empty());
+    }
+
+    /** As above, the union served by the mount host when {@code host} is given. */
+    public PulledImage create(ContainerDir container, ImageRef image, URI server, Optional<ContainerWriter.LeaseFiles> lease,
+                              Optional<MountHost> host) throws IOException {
         // Refuse a taken name or an unwritable lxcpath before a long pull, not after.
         ContainerWriter.checkCanCreate(container);
         PulledImage pulled = new ImagePuller(new RegistryClient(server, access), store, progress).pull(image);
         UnionDirs union = UnionDirs.overLayers(container.delta(), pulled.layersTopFirst());
         ImageRecord record = new ImageRecord(image, pulled.manifestDigest(), server);
-        ContainerWriter.Contents contents = ContainerWriter.Contents.fromImage(union, record.toText());
+        ContainerWriter.Contents contents = ContainerWriter.Contents.fromImage(union, record.toText()).withMountHost(host);
         if (lease.isPresent()) {
             contents = contents.withLease(lease.get().lease(), lease.get().imagedLauncher());
         }

@@ -57,21 +57,33 @@ public final class ContainerWriter {
     }
 
     /** What goes into a new container's directory besides config and hooks. */
-    public record Contents(UnionDirs union, boolean privateBranch, Optional<String> image, Optional<LeaseFiles> lease) {
+    public record Contents(UnionDirs union, boolean privateBranch, Optional<String> image, Optional<LeaseFiles> lease,
+                           Optional<MountHost> mountHost) {
 
         /** A container over branches the user named. */
         public static Contents overBranches(UnionDirs union) {
-            return new Contents(union, false, Optional.empty(), Optional.empty());
+            return new Contents(union, false, Optional.empty(), Optional.empty(), Optional.empty());
         }
 
         /** A container from an image: a private branch {@code delta/} and the image's record. */
         public static Contents fromImage(UnionDirs union, String imageRecord) {
-            return new Contents(union, true, Optional.of(imageRecord), Optional.empty());
+            return new Contents(union, true, Optional.of(imageRecord), Optional.empty(), Optional.empty());
         }
 
         /** The same with a lease per container name: {@code imaged.lease} and the hook that takes it. */
         public Contents withLease(ContainerLease lease, Path imagedLauncher) {
-            return new Contents(union, privateBranch, image, Optional.of(new LeaseFiles(lease, imagedLauncher.toAbsolutePath())));
+            return new Contents(union, privateBranch, image, Optional.of(new LeaseFiles(lease, imagedLauncher.toAbsolutePath())),
+                    mountHost);
+        }
+
+        /** The same, its union served by the mount host. */
+        public Contents withMountHost(Optional<MountHost> host) {
+            return new Contents(union, privateBranch, image, lease, host);
+        }
+
+        /** The union's mount options, as the mount hook reads them from {@code layerfs.options}. */
+        String mountOptions() {
+            return union.option() + mountHost.map(h -> "," + h.option()).orElse("");
         }
     }
 
@@ -128,7 +140,7 @@ public final class ContainerWriter {
         try {
             Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rwxr-x---"));
             write(temp.resolve(container.config().getFileName()), config, "rw-r--r--");
-            write(temp.resolve(container.options().getFileName()), contents.union().option() + "\n", "rw-r--r--");
+            write(temp.resolve(container.options().getFileName()), contents.mountOptions() + "\n", "rw-r--r--");
             write(temp.resolve(container.mountHook().getFileName()), mountHook, "rwxr-xr-x");
             write(temp.resolve(container.umountHook().getFileName()), umountHook, "rwxr-xr-x");
             Files.createDirectory(temp.resolve(container.rootfs().getFileName()));

@@ -8,6 +8,7 @@ import picocli.CommandLine.Parameters;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /** {@code layerfs lxc-config NAME -o dirs=...}: an LXC container over branches named by hand. */
@@ -25,7 +26,9 @@ public final class LxcConfigCommand implements Callable<Integer> {
     String name;
 
     @Option(names = "-o", paramLabel = "OPTIONS", required = true,
-            description = "union options, as for layerfs mount: dirs=DIR[=rw|ro|rr]:DIR[=MODE]:... (top first)")
+            description = "union options, as for layerfs mount: dirs=DIR[=rw|ro|rr]:DIR[=MODE]:... (top first);"
+                    + " host[=SOCKET]: the union is served by the running mount host (`layerfs host`), one process"
+                    + " for every container's union, instead of a daemon of its own (a crash of the host ends them all)")
     List<String> options = new ArrayList<>();
 
     @Option(names = {"-P", "--lxcpath"}, paramLabel = "DIR",
@@ -36,9 +39,10 @@ public final class LxcConfigCommand implements Callable<Integer> {
     public Integer call() {
         ContainerDir container = new ContainerDir(lxcpath, new ContainerName(name));
         UnionDirs union = UnionDirs.parse(dirsOption(options));
+        Optional<MountHost> host = hostOption(options);
         Lxc.requireInstalled();
         new ContainerWriter(TemplateStore.installed(), HookLauncher.LAYERFS.find(), "layerfs lxc-config")
-                .create(container, ContainerWriter.Contents.overBranches(union));
+                .create(container, ContainerWriter.Contents.overBranches(union).withMountHost(host));
         System.out.println("created container " + container.name() + " in " + container.dir()
                 + "; start it with: lxc-start " + container.lxcpathOption() + "-n " + container.name());
         return 0;
@@ -57,8 +61,8 @@ public final class LxcConfigCommand implements Callable<Integer> {
                         throw new UserError("dirs is given twice: " + dirs + " and " + option.substring(5));
                     }
                     dirs = option.substring(5);
-                } else if (!option.isEmpty()) {
-                    throw new UserError("unknown option '" + option + "': lxc-config takes -o dirs=...");
+                } else if (!option.isEmpty() && !option.equals("host") && !option.startsWith("host=")) {
+                    throw new UserError("unknown option '" + option + "': lxc-config takes -o dirs=...[,host[=SOCKET]]");
                 }
             }
         }
@@ -66,5 +70,21 @@ public final class LxcConfigCommand implements Callable<Integer> {
             throw new UserError("no branches: give -o dirs=DIR=rw:DIR=ro...");
         }
         return dirs;
+    }
+
+    /** {@code host} or {@code host=SOCKET} among the -o options: the union is served by the mount host. */
+    static Optional<MountHost> hostOption(List<String> options) {
+        Optional<MountHost> host = Optional.empty();
+        for (String group : options) {
+            for (String option : group.split(",")) {
+                if (option.equals("host") || option.startsWith("host=")) {
+                    if (host.isPresent()) {
+                        throw new UserError("host is given twice");
+                    }
+                    host = Optional.of(MountHost.parse(option.equals("host") ? "" : option.substring(5)));
+                }
+            }
+        }
+        return host;
     }
 }

@@ -88,6 +88,24 @@ class ContainerWriterTest {
     }
 
     @Test
+    void aContainerOnTheMountHostMountsWithTheHostOption() throws IOException {
+        lxcpath = Files.createDirectory(tmp.resolve("lxc"));
+        Path layer = Files.createDirectory(tmp.resolve("layer"));
+        ContainerDir c = new ContainerDir(lxcpath, new ContainerName("app"));
+        ContainerDir d = new ContainerDir(lxcpath, new ContainerName("app2"));
+        UnionDirs union = UnionDirs.overLayers(c.delta(), List.of(layer));
+        ContainerWriter writer = writer(new TemplateStore(Optional.empty()));
+
+        writer.create(c, ContainerWriter.Contents.fromImage(union, "image=x\n").withMountHost(Optional.of(MountHost.parse(""))));
+        writer.create(d, ContainerWriter.Contents.fromImage(UnionDirs.overLayers(d.delta(), List.of(layer)), "image=x\n")
+                .withMountHost(Optional.of(MountHost.parse("/run/hosts/a.sock"))));
+
+        assertEquals("dirs=" + c.delta() + "=rw:" + layer + "=rr,host\n", Files.readString(c.options()));
+        assertEquals("dirs=" + d.delta() + "=rw:" + layer + "=rr,host=/run/hosts/a.sock\n", Files.readString(d.options()));
+        assertThrows(dev.layerfs.cli.UserError.class, () -> MountHost.parse("/run/a,b.sock"));
+    }
+
+    @Test
     void takenNameIsRefusedAndTheExistingContainerLeftAlone() throws IOException {
         ContainerWriter.Contents contents = union();
         Path existing = Files.createDirectories(lxcpath.resolve("c1"));

@@ -22,8 +22,10 @@ record Launchers(Path layerfs, Path imaged) {
 
     private static Path script(Path file, Path java, String classpath, String mainClass) throws IOException {
         Files.createDirectories(file.getParent());
-        // Quick-starting JVMs: every container start and stop runs the launcher from a hook.
-        Files.writeString(file, "#!/bin/sh\nexec '" + java + "' -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp '" + classpath + "' " + mainClass + " \"$@\"\n");
+        // Quick-starting JVMs: every container start and stop runs the launcher from a hook. The mount
+        // host reads file names as bytes, as the installed launcher starts it.
+        Files.writeString(file, "#!/bin/sh\nEXTRA=\n[ \"${1:-}\" = host ] && [ \"${2:-}\" != status ] && EXTRA=-Dfile.encoding=ISO-8859-1\n"
+                + "exec '" + java + "' -XX:TieredStopAtLevel=1 -XX:+UseSerialGC $EXTRA -cp '" + classpath + "' " + mainClass + " \"$@\"\n");
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
         return file;
     }

@@ -116,6 +116,49 @@ class LayerfsContainerTest {
     }
 
     @Test
+    void containersOnTheMountHostShareItsOneProcessAndStopCleanly() throws Exception {
+        Path socket = tmp.resolve("host.sock");
+        Process host = new ProcessBuilder(launchers.layerfs().toString(), "host", "--socket", socket.toString())
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("host.log").toFile()).start();
+        try {
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (!Files.exists(socket)) {
+                assertTrue(host.isAlive(), "the host died: " + Files.readString(tmp.resolve("host.log")));
+                assertTrue(System.nanoTime() < deadline, "the host did not listen within 30 s");
+                Thread.sleep(100);
+            }
+            Path delta1 = Files.createDirectory(tmp.resolve("d1"));
+            Path delta2 = Files.createDirectory(tmp.resolve("d2"));
+            layerfs("lxc-config", "h1", "-o", "dirs=" + delta1 + "=rw:" + base + "=ro,host=" + socket, "-P", lxcpath.toString());
+            layerfs("lxc-config", "h2", "-o", "dirs=" + delta2 + "=rw:" + base + "=ro,host=" + socket, "-P", lxcpath.toString());
+
+            lxc("lxc-start", "h1").ok();
+            lxc("lxc-start", "h2").ok();
+            String status = layerfs("host", "status", "--socket", socket.toString());
+            assertTrue(status.startsWith("layerfs host pid " + host.pid() + ", 2 mounts"), status);
+            lxc("lxc-attach", "h1", "--", "/bin/sh", "-c", "echo one > /root/who").ok();
+            lxc("lxc-attach", "h2", "--", "/bin/sh", "-c", "echo two > /root/who").ok();
+
+            lxc("lxc-stop", "h1").ok();
+            lxc("lxc-stop", "h2").ok();
+            assertEquals(List.of(), MountTable.mountsAtOrUnder(lxcpath), "post-stop unmounted both unions");
+            assertTrue(host.isAlive(), "the host outlives the containers");
+            assertTrue(layerfs("host", "status", "--socket", socket.toString()).startsWith("layerfs host pid " + host.pid() + ", 0 mounts"));
+            assertEquals("one\n", Files.readString(delta1.resolve("root/who")));
+            assertEquals("two\n", Files.readString(delta2.resolve("root/who")));
+
+            Host.Run bad = Host.run(env, launchers.layerfs().toString(), "lxc-config", "h3", "-o",
+                    "dirs=" + delta1 + "=rw:" + base + "=ro,host=relative.sock", "-P", lxcpath.toString());
+            assertEquals(2, bad.exit());
+            assertTrue(bad.output().contains("mount host socket 'relative.sock' must be an absolute path"), bad.output());
+        } finally {
+            RealLxc.stopAll(lxcpath);
+            host.destroy();
+            host.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void destroyStopsARunningContainerAndLeavesNoMount() throws IOException {
         Path delta = Files.createDirectory(tmp.resolve("delta"));
         layerfs("lxc-config", "busy", "-o", "dirs=" + delta + "=rw:" + base + "=ro", "-P", lxcpath.toString());

@@ -66,7 +66,7 @@ class UnionDirsTest {
     void dirsIsTakenFromCommaSeparatedOptions() {
         assertEquals("/a=rw:/b=ro", LxcConfigCommand.dirsOption(List.of("dirs=/a=rw:/b=ro")));
         assertEquals("/a=rw", LxcConfigCommand.dirsOption(List.of(",dirs=/a=rw,")));
-        assertEquals("unknown option 'create=mfs': lxc-config takes -o dirs=...",
+        assertEquals("unknown option 'create=mfs': lxc-config takes -o dirs=...[,host[=SOCKET]]",
                 assertThrows(UserError.class, () -> LxcConfigCommand.dirsOption(List.of("dirs=/a,create=mfs"))).getMessage());
         assertEquals("dirs is given twice: /a and /b",
                 assertThrows(UserError.class, () -> LxcConfigCommand.dirsOption(List.of("dirs=/a", "dirs=/b"))).getMessage());
