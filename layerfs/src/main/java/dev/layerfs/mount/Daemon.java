@@ -11,41 +11,73 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Starts a foreground mount command as a detached daemon (its own session, output appended to a
- * log file) and returns once the mount is live, or relays the daemon's last words if it dies
- * first.
+ * Starts a mount daemon detached (its own session, output appended to a log file) and returns
+ * once the mount is live, or relays the daemon's last words if it dies first.
+ *
+ * <p>The daemon is started through {@code setsid -f}, which forks it off and exits at once, so it
+ * is not this JVM's child: a JVM waits 0.3 s at exit for its threads in native code, and a child
+ * that outlives it keeps one (the thread that waits for the child) there. The daemon's first act
+ * is to write its pid to a file named on its command line, which tells this side whether it is
+ * still alive while the mount is not live yet.
  */
 public final class Daemon {
 
     private Daemon() {
     }
 
+    /** The file {@link #start} passes to the daemon for its pid: {@code command} must hand it to {@link DaemonMain}. */
+    public static Path startingPidFile(Path mountPoint) {
+        Path pid = RunFiles.pid(mountPoint);
+        return pid.resolveSibling(pid.getFileName() + ".starting");
+    }
+
     public static void start(List<String> command, Path log, Path mountPoint, Duration timeout) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add("setsid");
+        Path starting = startingPidFile(mountPoint);
+        List<String> cmd = new ArrayList<>(List.of("setsid", "-f"));
         cmd.addAll(command);
         long logStart;
-        Process child;
         try {
             Files.createDirectories(log.getParent());
+            Files.createDirectories(starting.getParent());
+            Files.deleteIfExists(starting);
             logStart = Files.exists(log) ? Files.size(log) : 0;
-            child = new ProcessBuilder(cmd)
+            Process setsid = new ProcessBuilder(cmd)
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .redirectErrorStream(true)
                     .start();
+            if (setsid.waitFor() != 0) {
+                throw new MountException("cannot start the layerfs daemon: setsid -f exited with status " + setsid.exitValue()
+                        + " (log: " + log + ")");
+            }
         } catch (IOException e) {
             throw new MountException("cannot start the layerfs daemon: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MountException("interrupted while starting the layerfs daemon for " + mountPoint);
         }
+        try {
+            awaitMount(starting, log, logStart, mountPoint, timeout);
+        } finally {
+            try {
+                Files.deleteIfExists(starting);
+            } catch (IOException ignored) {
+                // a stale file is replaced by the next start
+            }
+        }
+    }
+
+    private static void awaitMount(Path starting, Path log, long logStart, Path mountPoint, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             Optional<String> type = MountTable.typeAt(mountPoint);
             if (type.isPresent() && type.get().startsWith("fuse")) {
                 return;
             }
-            if (!child.isAlive()) {
+            Optional<Long> pid = pidIn(starting);
+            if (pid.isPresent() && !ProcessHandle.of(pid.get()).map(ProcessHandle::isAlive).orElse(false)) {
                 throw new MountException(lastLine(log, logStart)
-                        .orElse("layerfs daemon exited with status " + child.exitValue() + " (log: " + log + ")"));
+                        .orElse("layerfs daemon exited before mounting " + mountPoint + " (log: " + log + ")"));
             }
             try {
                 Thread.sleep(20);
@@ -54,8 +86,19 @@ public final class Daemon {
                 break;
             }
         }
-        child.destroy();
-        throw new MountException("mount of " + mountPoint + " not live after " + timeout.toSeconds() + " s (log: " + log + ")");
+        pidIn(starting).flatMap(ProcessHandle::of).ifPresent(ProcessHandle::destroy);
+        throw new MountException("mount of " + mountPoint + " not live after " + timeout.toSeconds() + " s"
+                + lastLine(log, logStart).map(l -> ": " + l).orElse("") + " (log: " + log + ")");
+    }
+
+    /** The pid the daemon wrote, once it has. */
+    private static Optional<Long> pidIn(Path file) {
+        try {
+            String text = Files.readString(file).strip();
+            return text.isEmpty() ? Optional.empty() : Optional.of(Long.parseLong(text));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty(); // not written yet, or being written
+        }
     }
 
     /**

@@ -1,7 +1,7 @@
 package dev.layerfs.cli.layerfs;
 
 import dev.layerfs.branch.BranchSpecException;
-import dev.layerfs.cli.LayerfsCli;
+import dev.layerfs.mount.DaemonMain;
 import dev.layerfs.cli.UserError;
 import dev.layerfs.host.HostClient;
 import dev.layerfs.host.HostOption;
@@ -101,7 +101,7 @@ public final class MountCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** This same program, in the foreground, with everything resolved to absolute paths. */
+    /** The daemon's own entry point (no command-line parser), with everything resolved to absolute paths. */
     private List<String> daemonCommand(MountOptions parsed, Path real) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -119,13 +119,12 @@ public final class MountCommand implements Callable<Integer> {
         cmd.add("-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSSZ");
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
-        cmd.add(LayerfsCli.class.getName());
-        cmd.add("mount");
-        cmd.add("-f");
+        cmd.add(DaemonMain.class.getName());
         if (debug) {
             cmd.add("-d");
         }
-        cmd.add("-o");
+        cmd.add("--pid-file");
+        cmd.add(Daemon.startingPidFile(real).toString());
         cmd.add(parsed.toOptionString());
         cmd.add(real.toString());
         return cmd;
