@@ -103,6 +103,27 @@ class RegistryApiTest {
     }
 
     @Test
+    void aBlobLargerThanOneMappedWindowIsServedWholeAndByRangesAcrossWindows() throws Exception {
+        int size = (int) (2 * Exchange.WINDOW + 12_345);
+        byte[] blob = random(size, 7);
+        assertEquals(201, client.pushBlob("lib/big", blob));
+        String path = "/v2/lib/big/blobs/" + Digest.of(blob);
+
+        HttpResponse<byte[]> whole = client.get(path);
+        assertEquals(200, whole.statusCode());
+        assertEquals(Digest.of(blob), Digest.of(whole.body()));
+
+        int from = (int) Exchange.WINDOW - 100;
+        int to = (int) (2 * Exchange.WINDOW) + 100; // spans three windows
+        HttpResponse<byte[]> across = client.get(path, "Range", "bytes=" + from + "-" + to);
+        assertEquals(206, across.statusCode());
+        assertArrayEquals(Arrays.copyOfRange(blob, from, to + 1), across.body());
+
+        HttpResponse<byte[]> tail = client.get(path, "Range", "bytes=-5000");
+        assertArrayEquals(Arrays.copyOfRange(blob, size - 5000, size), tail.body());
+    }
+
+    @Test
     void wrongDigestIsDigestInvalidAndStoresNothing() throws Exception {
         byte[] blob = random(1000, 2);
         Digest claimed = Digest.of(random(10, 3));
