@@ -13,6 +13,8 @@
 #   skopeo    skopeo copy oci:LAYOUT docker://127.0.0.1:PORT/...      push, to each registry
 #             skopeo copy docker://... oci:NEW                        pull, from each registry
 #   curl      curl GET /v2/.../blobs/DIGEST > /dev/null               raw blob download, each
+#             POST .../blobs/uploads/ then PUT ?digest= with the body  raw blob upload, each (a
+#                                                                     third layer per round)
 #   imaged    imaged push LAYER.tar REPO:TAG / imaged pull REPO:TAG   our CLI (pull = download,
 #                                                                     verify, unpack)
 #             imaged push LAYER.tar REPO:again                        "repush": the same tar again,
@@ -100,10 +102,18 @@ timed() { # round system op bytes command...
 }
 disk_copy() { cp "$1" "$2" && sync "$2" && rm -f "$2"; }
 curl_get() { curl -fsS -o /dev/null "$1"; }
+curl_put() { # port repo file digest: a monolithic upload (POST, then one PUT with the whole body)
+  local loc sep
+  loc=$(curl -fsS -X POST -D - -o /dev/null "http://127.0.0.1:$1/v2/$2/blobs/uploads/" \
+    | awk 'tolower($1) == "location:" {print $2}' | tr -d '\r')
+  case $loc in http*) ;; *) loc="http://127.0.0.1:$1$loc" ;; esac
+  sep='?'; [[ $loc == *\?* ]] && sep='&'
+  curl -fsS -X PUT -H 'Content-Type: application/octet-stream' -T "$3" -o /dev/null "$loc${sep}digest=sha256:$4"
+}
 
 for r in $(seq "$ROUNDS"); do
   echo "round $r/$ROUNDS (load $(cut -d' ' -f1-3 /proc/loadavg))"
-  make_layer "s$r"; make_layer "c$r"
+  make_layer "s$r"; make_layer "c$r"; make_layer "u$r"
   digest=$(make_layout "s$r")
   bytes=$(stat -c %s "$WORK/src/s$r.tar")
   timed "$r" disk copy "$bytes" disk_copy "$WORK/src/s$r.tar" "$WORK/out/copy.tar"
@@ -120,6 +130,11 @@ for r in $(seq "$ROUNDS"); do
     rm -rf "$WORK/out/$sys-r$r"
     timed "$r" "curl-$sys" get "$bytes" curl_get "http://127.0.0.1:$port/v2/bench/r$r/blobs/sha256:$digest"
   done
+  ubytes=$(stat -c %s "$WORK/src/u$r.tar"); udigest=$(sha "$WORK/src/u$r.tar")
+  for sys in $order; do
+    port=$REF_PORT; [ "$sys" = imaged ] && port=$IMAGED_PORT
+    timed "$r" "curl-$sys" put "$ubytes" curl_put "$port" "bench/u$r" "$WORK/src/u$r.tar" "$udigest"
+  done
   cbytes=$(stat -c %s "$WORK/src/c$r.tar")
   timed "$r" imaged-cli push "$cbytes" "$IMAGED" push --server "http://127.0.0.1:$IMAGED_PORT" \
     "$WORK/src/c$r.tar" "bench/cli$r:latest"
@@ -127,7 +142,7 @@ for r in $(seq "$ROUNDS"); do
     "$WORK/src/c$r.tar" "bench/cli$r:again"
   timed "$r" imaged-cli pull "$cbytes" "$IMAGED" pull --server "http://127.0.0.1:$IMAGED_PORT" \
     --store "$WORK/store" "bench/cli$r:latest"
-  rm -rf "$WORK/store"/* "$WORK/src/s$r".* "$WORK/src/c$r".*
+  rm -rf "$WORK/store"/* "$WORK/src/s$r".* "$WORK/src/c$r".* "$WORK/src/u$r".*
 done
 
 python3 - "$CSV" <<'EOF'
@@ -140,6 +155,7 @@ for key in sorted({(r["system"], r["op"]) for r in rows}):
 disk = med[("disk", "copy")][0]
 ref = {op: med.get(("skopeo-reference", op), (None,))[0] for op in ("push", "pull")}
 ref["get"] = med.get(("curl-reference", "get"), (None,))[0]
+ref["put"] = med.get(("curl-reference", "put"), (None,))[0]
 print("\n| system | op | MB/s median | min-max | n | vs reference (x faster) | vs disk copy |")
 print("|---|---|---:|---|---:|---:|---:|")
 for (sysname, op), (m, lo, hi, n) in med.items():
