@@ -75,7 +75,7 @@ public final class Daemon {
                 return;
             }
             Optional<Long> pid = pidIn(starting);
-            if (pid.isPresent() && !ProcessHandle.of(pid.get()).map(ProcessHandle::isAlive).orElse(false)) {
+            if (pid.isPresent() && !running(pid.get())) {
                 throw new MountException(lastLine(log, logStart)
                         .orElse("layerfs daemon exited before mounting " + mountPoint + " (log: " + log + ")"));
             }
@@ -89,6 +89,20 @@ public final class Daemon {
         pidIn(starting).flatMap(ProcessHandle::of).ifPresent(ProcessHandle::destroy);
         throw new MountException("mount of " + mountPoint + " not live after " + timeout.toSeconds() + " s"
                 + lastLine(log, logStart).map(l -> ": " + l).orElse("") + " (log: " + log + ")");
+    }
+
+    /**
+     * Whether the process runs: not gone and not a zombie. The daemon is not our child, so a dead
+     * one stays a zombie until its new parent reaps it, and ProcessHandle counts zombies as alive.
+     */
+    static boolean running(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            int afterName = stat.lastIndexOf(')'); // the command name may hold spaces and parentheses
+            return afterName > 0 && afterName + 2 < stat.length() && stat.charAt(afterName + 2) != 'Z';
+        } catch (IOException e) {
+            return false; // gone
+        }
     }
 
     /** The pid the daemon wrote, once it has. */
