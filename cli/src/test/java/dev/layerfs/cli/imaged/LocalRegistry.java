@@ -1,10 +1,10 @@
 package dev.layerfs.cli.imaged;
 
+import dev.layerfs.imaged.testing.FreePorts;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.net.HttpURLConnection;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,10 +27,7 @@ final class LocalRegistry implements AutoCloseable {
 
     static LocalRegistry start(Path dir) throws IOException, InterruptedException {
         assumeTrue(Files.isExecutable(BINARY), "SKIPPED LOUDLY: docker-registry is not installed; the push/pull commands need a registry");
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = FreePorts.next();
         Path config = dir.resolve("registry.yml");
         Files.writeString(config, "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n"
                 + "    rootdirectory: " + dir.resolve("data") + "\nhttp:\n  addr: 127.0.0.1:" + port + "\n  secret: s\n");

@@ -1,5 +1,6 @@
 package dev.layerfs.cli.imaged;
 
+import dev.layerfs.imaged.testing.FreePorts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,7 +15,6 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -48,12 +48,7 @@ class OpsCommandsTest {
     @BeforeAll
     void start() throws Exception {
         dir = java.nio.file.Files.createTempDirectory("imaged-cli-ops");
-        int port;
-        do {
-            try (ServerSocket s = new ServerSocket(0)) {
-                port = s.getLocalPort();
-            }
-        } while (port >= 65535);
+        int port = FreePorts.next();
         server = new ImagedServer(ServerConfig.embedded("local", new InetSocketAddress("127.0.0.1", port), dir, RaftTuning.DEFAULT));
         server.start();
         url = "http://127.0.0.1:" + port;

@@ -1,11 +1,11 @@
 package dev.layerfs.cli.imaged;
 
+import dev.layerfs.imaged.testing.FreePorts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -119,10 +119,7 @@ class PushPullCommandTest {
         assertFails(imaged("push", "--server", url, tmp.resolve("missing").toString(), "cli/x:1"), 2, tmp.resolve("missing").toString());
         assertFails(imaged("pull", "--server", url, "--store", store.toString(), "cli/unknown:1"), 2, "cli/unknown:1");
         assertFails(imaged("push", "--server", url, src.toString(), "cli/x:1", "--base", "cli/nobase:1"), 2, "cli/nobase:1");
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = FreePorts.next();
         assertFails(imaged("pull", "--server", "http://127.0.0.1:" + port, "--store", store.toString(), "cli/x:1"), 1, "127.0.0.1:" + port);
         assertFalse(Files.exists(store.resolve("sha256")) && Files.list(store.resolve("sha256")).findAny().isPresent(), "nothing stored");
     }

@@ -1,12 +1,12 @@
 package dev.layerfs.cli.imaged;
 
+import dev.layerfs.imaged.testing.FreePorts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.layerfs.imaged.auth.Pem;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -75,10 +75,7 @@ class SecureServeCommandTest {
     void pushAndPullNeedTheTokenAndTrustTheServersCertificate() throws Exception {
         Path[] tls = certificate();
         Path tokenFile = Files.writeString(dir.resolve("token"), TOKEN + "\n");
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = FreePorts.next();
         List<String> serve = java();
         serve.addAll(List.of("serve", "--listen", "127.0.0.1:" + port, "--data", dir.resolve("data").toString(),
                 "--token-file", tokenFile.toString(), "--auth-pulls", "--tls-cert", tls[0].toString(), "--tls-key", tls[1].toString()));

@@ -1,5 +1,6 @@
 package dev.layerfs.cli.imaged;
 
+import dev.layerfs.imaged.testing.FreePorts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -72,10 +73,7 @@ class ServeCommandTest {
     @Test
     @Timeout(120)
     void servesAOneNodeRegistryAndStopsCleanlyOnSigterm() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = FreePorts.next();
         Process p = launch("--listen", "127.0.0.1:" + port, "--data", dir.resolve("d").toString());
         try {
             HttpClient http = HttpClient.newHttpClient();

@@ -421,10 +421,7 @@ class PushPullTest {
 
     @Test
     void anUnreachableRegistryIsNamedInTheError() throws IOException {
-        int port;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = dev.layerfs.imaged.testing.FreePorts.next();
         URI nowhere = URI.create("http://127.0.0.1:" + port);
         Path store = tmp.resolve("store");
         RegistryUnreachableException e = assertThrows(RegistryUnreachableException.class,

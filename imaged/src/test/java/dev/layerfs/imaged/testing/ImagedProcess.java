@@ -3,8 +3,6 @@ package dev.layerfs.imaged.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.layerfs.imaged.meta.Json;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -39,12 +37,9 @@ public final class ImagedProcess implements AutoCloseable {
         this.extraArgs = List.copyOf(extraArgs);
     }
 
+    /** A port for a node to listen on (see {@link FreePorts} for why not {@code bind(0)}). */
     public static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return FreePorts.next();
     }
 
     public String id() {
@@ -90,16 +85,36 @@ public final class ImagedProcess implements AutoCloseable {
         return this;
     }
 
-    /** Waits until the HTTP API answers. */
+    /**
+     * Waits until the HTTP API answers. A node that exits first, or never answers, fails the
+     * wait at once with the end of its log: that is where the reason is.
+     */
     public ImagedProcess awaitHttp(Duration timeout) {
-        await(timeout, "node " + id + " HTTP API", () -> {
-            try {
-                return client().get("/v2/").statusCode() == 200;
-            } catch (IOException e) {
-                return false;
-            }
-        });
+        try {
+            await(timeout, "node " + id + " HTTP API", () -> {
+                if (!process.isAlive()) {
+                    throw new AssertionError("node " + id + " exited with status " + process.exitValue()
+                            + " before its HTTP API answered");
+                }
+                try {
+                    return client().get("/v2/").statusCode() == 200;
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; end of " + log + ":\n" + logTail(60), e);
+        }
         return this;
+    }
+
+    private String logTail(int lines) {
+        try {
+            List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException | RuntimeException e) {
+            return "(log unreadable: " + e + ")";
+        }
     }
 
     public JsonNode status() throws IOException {
