@@ -13,11 +13,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,19 +30,7 @@ public final class BlobStore {
 
     private final Path root;
     private final Path tmp;
-    /**
-     * Blob files known to hold their digest's bytes, by the (modification time, size) they had
-     * then: files this store wrote from bytes it digested on the way in, and files checked since.
-     * A blob is then not read back and hashed again on its first read.
-     */
-    private final ConcurrentHashMap<Digest, FileStamp> intact = new ConcurrentHashMap<>();
-
-    private record FileStamp(long modifiedNanos, long size) {
-        static FileStamp of(Path file) throws IOException {
-            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
-            return new FileStamp(a.lastModifiedTime().to(TimeUnit.NANOSECONDS), a.size());
-        }
-    }
+    private final IntactStamps intact = new IntactStamps();
 
     public BlobStore(Path root) throws IOException {
         this.root = root;
@@ -75,31 +60,32 @@ public final class BlobStore {
 
     /**
      * Whether this node's file of {@code digest} has {@code size} bytes that hash to the digest.
-     * Hashed at most once per (modification time, size): a blob this store wrote itself, or one
-     * checked before and not touched since, is answered without reading it. False when absent.
+     * Hashed at most once per (modification time, size), also across restarts ({@link IntactStamps}):
+     * a blob this store wrote itself, or one checked before and not touched since, is answered
+     * without reading it. False when absent.
      */
     public boolean isIntact(Digest digest, long size) throws IOException {
         Path file = pathOf(digest);
-        FileStamp stamp;
+        IntactStamps.Stamp stamp;
         try {
-            stamp = FileStamp.of(file);
+            stamp = IntactStamps.Stamp.of(file);
         } catch (NoSuchFileException e) {
             return false;
         }
         if (stamp.size() != size) {
             return false;
         }
-        if (stamp.equals(intact.get(digest))) {
+        if (intact.matches(digest, file, stamp)) {
             return true;
         }
         boolean good;
         try (InputStream in = Files.newInputStream(file)) {
             good = Digest.of(in).equals(digest);
         }
-        if (good) {
-            intact.put(digest, stamp);
+        if (good && stamp.equals(IntactStamps.Stamp.of(file))) {
+            intact.record(digest, file);
         } else {
-            intact.remove(digest);
+            intact.forget(digest);
         }
         return good;
     }
@@ -200,12 +186,12 @@ public final class BlobStore {
         } catch (NoSuchFileException e) {
             return false;
         }
-        intact.remove(digest);
+        intact.forget(digest);
         return Files.deleteIfExists(p);
     }
 
     public void delete(Digest digest) throws IOException {
-        intact.remove(digest);
+        intact.forget(digest);
         Files.deleteIfExists(pathOf(digest));
     }
 
@@ -230,10 +216,10 @@ public final class BlobStore {
         if (Files.isRegularFile(target)) {
             // Same digest, same bytes: already durable. Touch it: garbage collection keeps files
             // written (or re-pushed) within its grace period.
-            boolean known = FileStamp.of(target).equals(intact.get(digest));
+            boolean known = intact.matches(digest, target, IntactStamps.Stamp.of(target));
             Files.setLastModifiedTime(target, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()));
             if (known) {
-                intact.put(digest, FileStamp.of(target));
+                intact.record(digest, target);
             }
             return;
         }
@@ -244,8 +230,8 @@ public final class BlobStore {
             throw new IOException("blob store " + root + " cannot rename atomically", e);
         }
         fsyncDirectory(dir);
-        // Every caller digested exactly these bytes on their way into the temp file.
-        intact.put(digest, FileStamp.of(target));
+        // Every caller digested exactly these bytes on their way into the temp file, and fsynced them.
+        intact.record(digest, target);
         LOG.debug("stored blob {} at {}", digest, target);
     }
 

@@ -62,7 +62,7 @@ public final class RaftNode implements Closeable {
         this.transport = transport;
         this.group = groupOf(spec);
         Files.createDirectories(storageDir);
-        RaftProperties props = serverProperties(spec.selfAddress(), storageDir, tuning);
+        RaftProperties props = serverProperties(spec, storageDir, tuning);
         boolean existing = Files.isDirectory(storageDir.resolve(GROUP_ID.getUuid().toString()));
         RaftStorage.StartupOption option = existing ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT;
         boolean joining = join && !existing;
@@ -137,7 +137,8 @@ public final class RaftNode implements Closeable {
         return a.getHostString() + ":" + a.getPort();
     }
 
-    private static RaftProperties serverProperties(InetSocketAddress self, Path storageDir, RaftTuning tuning) {
+    private static RaftProperties serverProperties(ClusterSpec spec, Path storageDir, RaftTuning tuning) {
+        InetSocketAddress self = spec.selfAddress();
         RaftProperties p = new RaftProperties();
         RaftServerConfigKeys.setStorageDir(p, List.of(storageDir.toFile()));
         GrpcConfigKeys.Server.setHost(p, self.getHostString());
@@ -145,6 +146,14 @@ public final class RaftNode implements Closeable {
         // Election timeouts generous enough that a busy 2-core machine does not flap leaders.
         RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(1000, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(2000, TimeUnit.MILLISECONDS));
+        if (spec.size() == 1) {
+            // A node alone has no leader to hear from: waiting out a full election timeout after
+            // each start only kept every request waiting 1-2 s. Later elections keep the timeouts
+            // above, and should the group have grown since (its log says so), pre-vote keeps a
+            // quick first campaign from disturbing a leader the others still follow.
+            RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, TimeDuration.valueOf(10, TimeUnit.MILLISECONDS));
+            RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, TimeDuration.valueOf(50, TimeUnit.MILLISECONDS));
+        }
         RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, tuning.snapshotThreshold());

@@ -115,7 +115,12 @@ public final class BlobReplication implements Closeable {
                     repairOnce(unavailable.get());
                 }
             } catch (RuntimeException e) {
-                LOG.warn("blob repair round failed: {}", e.getMessage());
+                if (repairs.isShutdown()) {
+                    // The node is stopping and closed what the round was using: nothing failed.
+                    LOG.debug("blob repair round cut short by shutdown: {}", e.toString());
+                } else {
+                    LOG.warn("blob repair round failed: {}", e.getMessage());
+                }
             }
         }, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
     }

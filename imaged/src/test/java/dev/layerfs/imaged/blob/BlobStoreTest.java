@@ -81,6 +81,39 @@ class BlobStoreTest {
     }
 
     @Test
+    void aRestartedStoreKnowsWhichBlobsItVerifiedAndHashesOnlyFilesChangedSince() throws Exception {
+        byte[] written = bytes(150_000, 6);
+        byte[] hashed = bytes(150_000, 7);
+        Digest w = Digest.of(written);
+        Digest h = Digest.of(hashed);
+        BlobStore before = new BlobStore(dir);
+        before.put(Optional.of(w), written.length, new ByteArrayInputStream(written));
+        // A file that arrived behind the store's back is hashed once, and that is remembered too.
+        Path hashedFile = dir.resolve(h.relativePath());
+        Files.createDirectories(hashedFile.getParent());
+        Files.write(hashedFile, hashed);
+        assertTrue(before.isIntact(h, hashed.length));
+
+        // Damage that keeps size and modification time can only be missed if the new store did
+        // not read the file: it shows that the stamp, not a re-hash, answered after the restart.
+        for (Path file : List.of(dir.resolve(w.relativePath()), hashedFile)) {
+            FileTime stamp = Files.getLastModifiedTime(file);
+            Files.write(file, bytes((int) Files.size(file), 8));
+            Files.setLastModifiedTime(file, stamp);
+        }
+        BlobStore after = new BlobStore(dir);
+        assertTrue(after.isIntact(w, written.length));
+        assertTrue(after.isIntact(h, hashed.length));
+
+        // A write that moves the modification time is hashed again, and the damage is seen.
+        Path file = dir.resolve(w.relativePath());
+        Files.setLastModifiedTime(file, FileTime.fromMillis(Files.getLastModifiedTime(file).toMillis() + 5_000));
+        assertFalse(new BlobStore(dir).isIntact(w, written.length));
+        Files.write(file, written);
+        assertTrue(new BlobStore(dir).isIntact(w, written.length), "a repaired file is hashed and accepted");
+    }
+
+    @Test
     void digestMismatchLeavesNothingBehind() throws Exception {
         BlobStore store = new BlobStore(dir);
         byte[] content = bytes(5000, 2);
