@@ -2,7 +2,8 @@
 # imaged beside the reference registry (Debian's docker-registry) and a plain disk copy, in one
 # interleaved run: push and pull of one large layer on 127.0.0.1.
 #
-#   examples/bench/registry-vs-reference.sh [ROUNDS]        # default 3 rounds, 500 MB layer
+#   examples/bench/registry-vs-reference.sh [ROUNDS]        # default 4 rounds (an even number
+#                                                           # puts each registry first equally), 500 MB layer
 #
 # The layer is an uncompressed tar and skopeo runs with --preserve-digests: the same bytes travel
 # both ways (without it skopeo gzips the random bytes on push, and that, not the registry, is then
@@ -19,13 +20,15 @@
 #                                                                     verify, unpack)
 #             imaged push LAYER.tar REPO:again                        "repush": the same tar again,
 #                                                                     which the CLI does not resend
+# Each timed step starts after an untimed sync: otherwise the first pull of a round paid for the
+# writeback of the pushes before it, whichever registry it went to.
 # Prints MB/s (10^6 B/s) per row with medians and ratios; raw rows in $WORK/results.csv.
 # Needs skopeo, docker-registry (apt-get install skopeo docker-registry), curl, python3 and the
 # imaged launcher (./install.sh; IMAGED=/path/to/imaged to use another). Env: SIZE_MB (500),
 # WORK (/tmp/bench-registry), REF_PORT (15100), IMAGED_PORT (15200; Raft on the next port).
 set -euo pipefail
 
-ROUNDS=${1:-3}
+ROUNDS=${1:-4}
 SIZE_MB=${SIZE_MB:-500}
 WORK=${WORK:-/tmp/bench-registry}
 REF_PORT=${REF_PORT:-15100}
@@ -90,6 +93,9 @@ make_layout() { # name -> OCI layout $WORK/src/NAME.oci with one image tagged "b
 
 timed() { # round system op bytes command...
   local r=$1 sys=$2 op=$3 bytes=$4; shift 4
+  # Untimed: write back what earlier steps left dirty (the reference registry does not fsync
+  # what it stores), so that no step pays for the one before it.
+  sync
   local t0 t1; t0=$(date +%s%N)
   if ! "$@" > "$WORK/last.log" 2>&1; then
     echo "registry-vs-reference: $sys $op failed: $*" >&2; cat "$WORK/last.log" >&2; exit 1
