@@ -20,8 +20,8 @@
 #                                                                     verify, unpack)
 #             imaged push LAYER.tar REPO:again                        "repush": the same tar again,
 #                                                                     which the CLI does not resend
-# Each timed step starts after an untimed sync: otherwise the first pull of a round paid for the
-# writeback of the pushes before it, whichever registry it went to.
+# Each timed step starts after an untimed sync: otherwise the first pull of a round paid for
+# writeback left by the steps before it, whichever registry it went to.
 # Prints MB/s (10^6 B/s) per row with medians and ratios; raw rows in $WORK/results.csv.
 # Needs skopeo, docker-registry (apt-get install skopeo docker-registry), curl, python3 and the
 # imaged launcher (./install.sh; IMAGED=/path/to/imaged to use another). Env: SIZE_MB (500),
@@ -93,8 +93,7 @@ make_layout() { # name -> OCI layout $WORK/src/NAME.oci with one image tagged "b
 
 timed() { # round system op bytes command...
   local r=$1 sys=$2 op=$3 bytes=$4; shift 4
-  # Untimed: write back what earlier steps left dirty (the reference registry does not fsync
-  # what it stores), so that no step pays for the one before it.
+  # Untimed: write back what earlier steps left dirty, so that no step pays for the one before it.
   sync
   local t0 t1; t0=$(date +%s%N)
   if ! "$@" > "$WORK/last.log" 2>&1; then
