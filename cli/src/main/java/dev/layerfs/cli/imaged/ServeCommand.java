@@ -122,7 +122,7 @@ public final class ServeCommand implements Callable<Integer> {
     ServerConfig config() {
         try {
             InetSocketAddress http = ClusterSpec.parseAddress(listen, "--listen");
-            Path dir = ServerConfig.prepareDataDir(data != null ? data : ServerConfig.defaultDataDir());
+            Path dir = data != null ? data : ServerConfig.defaultDataDir();
             RaftTuning tuning = snapshotThreshold == RaftTuning.DEFAULT.snapshotThreshold()
                     ? RaftTuning.DEFAULT
                     : new RaftTuning(snapshotThreshold, RaftTuning.DEFAULT.retainedSnapshots(),
@@ -130,15 +130,20 @@ public final class ServeCommand implements Callable<Integer> {
             if (replication < 0) {
                 throw new IllegalArgumentException("--replication must be positive, got " + replication);
             }
+            ServerConfig config;
             if (peers == null) {
                 String self = id != null ? id : ServerConfig.EMBEDDED_NODE_ID;
                 ClusterSpec.checkNodeId(self);
-                return ServerConfig.embedded(self, http, dir, tuning);
-            }
-            if (id == null) {
+                config = ServerConfig.embedded(self, http, dir, tuning);
+            } else if (id == null) {
                 throw new IllegalArgumentException("--peers needs --id to say which peer this node is");
+            } else {
+                config = new ServerConfig(ClusterSpec.parse(id, peers), http, dir, replication, tuning, 10_000);
             }
-            return new ServerConfig(ClusterSpec.parse(id, peers), http, dir, replication, tuning, 10_000);
+            // Ports before the data directory: a refused start leaves nothing behind.
+            config.checkAddressesFree();
+            ServerConfig.prepareDataDir(dir);
+            return config;
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage(), e);
         }

@@ -1,8 +1,8 @@
 package dev.layerfs.cli.imaged;
 
-import dev.layerfs.imaged.testing.FreePorts;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.layerfs.imaged.testing.FreePorts;
 import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.net.URI;

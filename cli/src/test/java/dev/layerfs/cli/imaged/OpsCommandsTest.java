@@ -1,6 +1,5 @@
 package dev.layerfs.cli.imaged;
 
-import dev.layerfs.imaged.testing.FreePorts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +9,7 @@ import dev.layerfs.imaged.cluster.RaftTuning;
 import dev.layerfs.imaged.oci.Digest;
 import dev.layerfs.imaged.server.ImagedServer;
 import dev.layerfs.imaged.server.ServerConfig;
+import dev.layerfs.imaged.testing.FreePorts;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;

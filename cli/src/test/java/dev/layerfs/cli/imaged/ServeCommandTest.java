@@ -1,9 +1,10 @@
 package dev.layerfs.cli.imaged;
 
-import dev.layerfs.imaged.testing.FreePorts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.layerfs.imaged.testing.FreePorts;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -106,7 +107,24 @@ class ServeCommandTest {
             String out = finish(p);
             assertEquals(1, p.exitValue(), out);
             String last = out.lines().reduce((a, b) -> b).orElse("");
-            assertTrue(last.startsWith("imaged: ") && last.contains(String.valueOf(busy.getLocalPort())), out);
+            assertEquals("imaged: cannot listen for the registry API (--listen) on 127.0.0.1:" + busy.getLocalPort(),
+                    last.substring(0, last.indexOf(": ", "imaged: ".length())), out);
+            assertFalse(Files.exists(dir.resolve("d")), "a refused start creates no data directory");
+        }
+    }
+
+    @Test
+    @Timeout(90)
+    void aBusyRaftPortFailsWithOneLineNamingTheNodeAndExits() throws Exception {
+        try (ServerSocket busy = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Process p = launch("--id", "n1", "--peers", "n1=127.0.0.1:" + busy.getLocalPort(),
+                    "--listen", "127.0.0.1:" + FreePorts.next(), "--data", dir.resolve("d").toString());
+            String out = finish(p);
+            assertEquals(1, p.exitValue(), out);
+            String last = out.lines().reduce((a, b) -> b).orElse("");
+            assertTrue(last.startsWith("imaged: cannot listen for Raft (node n1) on 127.0.0.1:" + busy.getLocalPort() + ": "), out);
+            assertFalse(out.contains("Exception"), "one line, no stack trace: " + out);
+            assertFalse(Files.exists(dir.resolve("d")), "a refused start creates no data directory");
         }
     }
 }

@@ -62,6 +62,7 @@ public final class ImagedServer implements AutoCloseable {
     }
 
     public void start() throws Exception {
+        config.checkAddressesFree();
         Path data = ServerConfig.prepareDataDir(config.dataDir());
         String self = config.cluster().self();
         BlobStore store = new BlobStore(data.resolve("blobs"));

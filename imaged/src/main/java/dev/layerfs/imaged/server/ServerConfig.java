@@ -4,6 +4,7 @@ import dev.layerfs.imaged.cluster.ClusterSpec;
 import dev.layerfs.imaged.cluster.RaftTuning;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -62,6 +63,31 @@ public record ServerConfig(ClusterSpec cluster, InetSocketAddress listen, Path d
             throw new IllegalArgumentException("data directory " + dir + " is not a writable directory");
         }
         return dir;
+    }
+
+    /**
+     * Refuses, before anything is created or started, a listen address that cannot be bound: most
+     * often a second imaged on the same ports. (Ratis would otherwise end the JVM with a stack
+     * trace after the data directory was already formatted.) Not a mistake in the arguments but
+     * the machine's state, hence IllegalStateException.
+     */
+    public void checkAddressesFree() {
+        checkFree("the registry API (--listen)", listen);
+        checkFree("Raft (node " + cluster.self() + ")", cluster.selfAddress());
+    }
+
+    private static void checkFree(String what, InetSocketAddress address) {
+        if (address.getPort() == 0) {
+            return;
+        }
+        String shown = address.getHostString() + ":" + address.getPort();
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true); // as the servers bind: a port in TIME_WAIT is not busy
+            probe.bind(address.isUnresolved() ? new InetSocketAddress(address.getHostString(), address.getPort()) : address);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot listen for " + what + " on " + shown + ": " + e.getMessage()
+                    + " (is another imaged running there?)");
+        }
     }
 
     /** The address peers reach this node's HTTP API at (a wildcard listen uses the Raft host). */
