@@ -82,6 +82,10 @@ public final class ContainerLeases {
         try {
             api.call("DELETE", path() + "?token=" + token, CALL_TIMEOUT);
             log.info("lease {} token {} released", container.leaseName(), token);
+        } catch (UserError e) {
+            // The registry refused: usually the grant had ended already (given back by the
+            // post-stop hook before a destroy, lapsed, or superseded). Nothing is left to give back.
+            log.info("lease {} token {} not released: {}", container.leaseName(), token, e.getMessage());
         } catch (RuntimeException e) {
             log.warn("lease {} token {} not released ({}): it lapses by itself within {} ms", container.leaseName(), token,
                     e.getMessage(), lease.ttl().toMillis());

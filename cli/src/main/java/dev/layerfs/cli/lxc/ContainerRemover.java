@@ -33,6 +33,7 @@ public final class ContainerRemover {
             Lxc.kill(container);
         }
         unmountAll(container);
+        releaseLease(container);
         // Out of LXC's sight in one step, then deleted: never a half-deleted container in lxc-ls.
         Path doomed = container.lxcpath().resolve("." + container.name() + ".destroy-" + ProcessHandle.current().pid());
         try {
@@ -45,6 +46,19 @@ public final class ContainerRemover {
             throw new IllegalStateException("container " + container.name() + " is gone from LXC but " + doomed + " could not be fully removed");
         }
         log.debug("destroyed container {} in {}", container.name(), container.lxcpath());
+    }
+
+    /**
+     * The post-stop hook normally gave the lease back; when the registry could not be reached
+     * then, this does it, so that the name is free for another host now rather than after the
+     * lease's TTL. Never stops a destroy: a grant not given back lapses by itself.
+     */
+    private static void releaseLease(ContainerDir container) {
+        try {
+            ContainerLeases.of(container, System.getenv()).ifPresent(ContainerLeases::release);
+        } catch (RuntimeException e) {
+            log.warn("container {}: lease not given back ({}): it lapses by itself", container.name(), e.getMessage());
+        }
     }
 
     /** The post-stop hook normally unmounted the union already; a failed stop may not have. */

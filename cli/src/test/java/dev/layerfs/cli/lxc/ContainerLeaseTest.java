@@ -203,6 +203,41 @@ class ContainerLeaseTest {
     }
 
     @Test
+    void destroyGivesBackAGrantThePostStopHookCouldNotAndLeavesOneGivenBackAlone() throws Exception {
+        FakeHost a = host("host-a", 1);
+        for (String name : List.of("c6", "c7")) {
+            a.imaged("lxc", "create", name, "--image", "busybox:1", "--server", a.server().toString(), "--lease-ttl", "120s",
+                    "-P", a.lxcpath().toString(), "--store", tmp.resolve("layers").toString()).ok();
+        }
+        // c6 keeps a grant its post-stop hook could not give back (the registry was unreachable then);
+        // c7's was given back, as the hook does after a normal stop.
+        ContainerLeases c6 = ContainerLeases.of(new ContainerDir(a.lxcpath(), new ContainerName("c6")), a.env()).orElseThrow();
+        long token6 = c6.acquire(a.id());
+        ContainerLeases.of(new ContainerDir(a.lxcpath(), new ContainerName("c7")), a.env()).orElseThrow().acquire(a.id());
+        ContainerLeases c7 = ContainerLeases.of(new ContainerDir(a.lxcpath(), new ContainerName("c7")), a.env()).orElseThrow();
+        c7.release();
+        assertEquals(200, leaseOnRegistry(a.server(), "lxc:c6").statusCode(), "c6's grant is held (for 120 s)");
+        assertEquals(404, leaseOnRegistry(a.server(), "lxc:c7").statusCode(), "c7's grant was given back");
+
+        Host.Run destroyed6 = a.imaged("lxc", "destroy", "c6", "-P", a.lxcpath().toString()).ok();
+        Host.Run destroyed7 = a.imaged("lxc", "destroy", "c7", "-P", a.lxcpath().toString()).ok();
+
+        HttpResponse<String> after6 = leaseOnRegistry(a.server(), "lxc:c6");
+        assertEquals(404, after6.statusCode(), "the destroy gave c6's grant (token " + token6 + ") back: " + after6.body()
+                + "\n" + destroyed6);
+        HttpResponse<String> taken = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                a.server().resolve("/leases/lxc:c6?holder=other-host&ttlMs=5000")).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, taken.statusCode(), "another host takes the name at once: " + taken.body());
+        assertTrue(!destroyed7.output().contains("lapses by itself"), "no warning for a grant already given back:\n" + destroyed7);
+    }
+
+    private static HttpResponse<String> leaseOnRegistry(URI server, String name) throws IOException, InterruptedException {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(server.resolve("/leases/" + name)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
     void aContainerIsNotStartedWhenItsLeaseCannotBeTakenUnlessCreatedWithout() throws Exception {
         FakeHost a = host("host-a", 2);
         a.create("c2");
