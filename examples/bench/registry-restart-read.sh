@@ -55,14 +55,7 @@ http: {addr: 127.0.0.1:$REF_PORT}
 EOF
 start reference; start imaged
 
-put() { # port file digest
-  local loc sep
-  loc=$(curl -fsS -X POST -D - -o /dev/null "http://127.0.0.1:$1/v2/bench/restart/blobs/uploads/" \
-    | awk 'tolower($1) == "location:" {print $2}' | tr -d '\r')
-  case $loc in http*) ;; *) loc="http://127.0.0.1:$1$loc" ;; esac
-  sep='?'; [[ $loc == *\?* ]] && sep='&'
-  curl -fsS -X PUT -H 'Content-Type: application/octet-stream' -T "$2" -o /dev/null "$loc${sep}digest=sha256:$3"
-}
+. "$(dirname "$0")/registry-upload.sh" # curl_put PORT REPO FILE DIGEST
 timed_get() { # round system op url
   local t0 t1; t0=$(date +%s%N)
   curl -fsS -o /dev/null "$4"
@@ -76,7 +69,7 @@ for r in $(seq "$ROUNDS"); do
   echo "round $r/$ROUNDS (load $(cut -d' ' -f1-3 /proc/loadavg))"
   head -c "$((SIZE_MB * 1000000))" /dev/urandom > "$WORK/blob"
   digest=$(sha256sum "$WORK/blob" | cut -d' ' -f1)
-  put "$REF_PORT" "$WORK/blob" "$digest"; put "$IMAGED_PORT" "$WORK/blob" "$digest"
+  curl_put "$REF_PORT" bench/restart "$WORK/blob" "$digest"; curl_put "$IMAGED_PORT" bench/restart "$WORK/blob" "$digest"
   rm -f "$WORK/blob"
   stop reference; stop imaged
   sync; echo 3 > /proc/sys/vm/drop_caches

@@ -107,14 +107,7 @@ timed() { # round system op bytes command...
 }
 disk_copy() { cp "$1" "$2" && sync "$2" && rm -f "$2"; }
 curl_get() { curl -fsS -o /dev/null "$1"; }
-curl_put() { # port repo file digest: a monolithic upload (POST, then one PUT with the whole body)
-  local loc sep
-  loc=$(curl -fsS -X POST -D - -o /dev/null "http://127.0.0.1:$1/v2/$2/blobs/uploads/" \
-    | awk 'tolower($1) == "location:" {print $2}' | tr -d '\r')
-  case $loc in http*) ;; *) loc="http://127.0.0.1:$1$loc" ;; esac
-  sep='?'; [[ $loc == *\?* ]] && sep='&'
-  curl -fsS -X PUT -H 'Content-Type: application/octet-stream' -T "$3" -o /dev/null "$loc${sep}digest=sha256:$4"
-}
+. "$(dirname "$0")/registry-upload.sh" # curl_put PORT REPO FILE DIGEST: a monolithic upload
 
 for r in $(seq "$ROUNDS"); do
   echo "round $r/$ROUNDS (load $(cut -d' ' -f1-3 /proc/loadavg))"
