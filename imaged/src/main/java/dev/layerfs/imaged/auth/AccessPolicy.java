@@ -9,7 +9,8 @@ import java.util.Optional;
  * writes need one and reads need one only when {@code authPulls}; with a cluster token,
  * {@code /internal/*} needs it. The cluster token is also accepted wherever a client token is,
  * since a node forwards clients' requests to the node holding their upload session. Without
- * tokens everything is open, as on a loopback-only deployment.
+ * tokens everything is open, as on a loopback-only deployment. The readiness probe
+ * ({@code GET /ready}) is always open: health checkers carry no tokens, and it tells no content.
  */
 public record AccessPolicy(Optional<TokenSet> clientTokens, boolean authPulls, Optional<TokenSet> clusterTokens) {
 
@@ -44,6 +45,9 @@ public record AccessPolicy(Optional<TokenSet> clientTokens, boolean authPulls, O
 
     /** Empty when the request may proceed, else why not. */
     public Optional<Denial> check(String method, String path, String authorization) {
+        if (path.equals("/ready") && (method.equals("GET") || method.equals("HEAD"))) {
+            return Optional.empty();
+        }
         Kind kind = kind(method, path);
         Optional<TokenSet> required = switch (kind) {
             case INTERNAL -> clusterTokens;

@@ -9,6 +9,7 @@ import dev.layerfs.imaged.meta.Query;
 import dev.layerfs.imaged.oci.ErrorCode;
 import dev.layerfs.imaged.oci.RegistryException;
 import dev.layerfs.imaged.ops.Operations;
+import dev.layerfs.imaged.ops.Readiness;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpClient;
@@ -23,7 +24,7 @@ import java.util.regex.Pattern;
 
 /**
  * The operations API, beside the OCI API: {@code /cluster/status}, {@code /cluster/members},
- * {@code /gc}, {@code /leases/NAME}, {@code /metrics} and the status page {@code /ui}. A thin
+ * {@code /gc}, {@code /leases/NAME}, {@code /metrics}, {@code /ready} and the status page {@code /ui}. A thin
  * translator over {@link Operations}; errors are answered by {@link ErrorResponses} like the
  * registry's.
  */
@@ -44,7 +45,7 @@ final class OpsHandler {
 
     static boolean handles(String path) {
         return path.startsWith("/cluster/") || path.equals("/gc") || path.startsWith("/leases/")
-                || path.equals("/metrics") || path.equals("/ui") || path.equals("/ui/");
+                || path.equals("/metrics") || path.equals("/ready") || path.equals("/ui") || path.equals("/ui/");
     }
 
     void handle(Exchange ex, String path) throws Exception {
@@ -66,6 +67,9 @@ final class OpsHandler {
         } else if (path.startsWith("/leases/")) {
             throw new RegistryException(ErrorCode.NAME_INVALID, 400, "invalid lease name '" + path.substring(8)
                     + "' (letters, digits, '.', '_', ':', '-'; at most 128)", path.substring(8));
+        } else if (path.equals("/ready") && (ex.method().equals("GET") || ex.isHead())) {
+            Readiness r = Readiness.of(ops.raftView());
+            ex.sendJson(r.ready() ? 200 : 503, r);
         } else if (path.equals("/metrics")) {
             ex.sendBytes(200, "text/plain; version=0.0.4; charset=utf-8", ops.scrape().getBytes(StandardCharsets.UTF_8));
         } else if (path.startsWith("/ui")) {

@@ -46,6 +46,16 @@ class AccessPolicyTest {
     }
 
     @Test
+    void theReadinessProbeIsOpenEvenWhenPullsNeedATokenButOnlyForGetAndHead() {
+        AccessPolicy p = policy(true);
+        assertFalse(p.check("GET", "/ready", null).isPresent(), "health checkers carry no token");
+        assertFalse(p.check("HEAD", "/ready", null).isPresent());
+        assertTrue(p.check("POST", "/ready", null).isPresent());
+        assertTrue(p.check("GET", "/ready/x", null).isPresent());
+        assertTrue(p.check("GET", "/metrics", null).isPresent(), "other status pages stay behind --auth-pulls");
+    }
+
+    @Test
     void writesNeedAClientTokenAsBearerOrBasicPassword() {
         AccessPolicy p = policy(false);
         assertTrue(p.check("PUT", "/v2/a/manifests/v1", null).isPresent());

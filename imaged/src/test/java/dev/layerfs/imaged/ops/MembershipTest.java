@@ -71,6 +71,8 @@ class MembershipTest {
                 CompletableFuture<Void> load = CompletableFuture.runAsync(pusher);
                 try {
                     n4.start().awaitHttp(Duration.ofSeconds(90));
+                    JsonNode waiting = call(n4, "GET", "/ready", 503); // serves HTTP, but belongs to no group yet
+                    assertTrue(waiting.get("reason").asText().contains("not a member"), waiting.toString());
                     JsonNode added = call(n1, "POST", "/cluster/members?id=n4&address=127.0.0.1:" + raftPort, 200);
                     assertTrue(added.get("members").has("n4"), added.toString());
 
@@ -81,6 +83,7 @@ class MembershipTest {
                                 && localTags(n4, "lib/early").size() == 12;
                     });
                     assertTrue(n4.log().contains("installed snapshot from the leader"), "n4 caught up through a snapshot");
+                    assertTrue(call(n4, "GET", "/ready", 200).get("ready").asBoolean());
 
                     JsonNode removed = call(n2, "DELETE", "/cluster/members/n1", 200);
                     assertEquals(List.of("n2", "n3", "n4"), fieldNames(removed.get("members")));
