@@ -163,6 +163,12 @@ public final class RaftNode implements Closeable {
         SizeInBytes segment = SizeInBytes.valueOf(tuning.segmentBytes());
         RaftServerConfigKeys.Log.setSegmentSizeMax(p, segment);
         RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf(Math.min(tuning.segmentBytes(), 4L << 20)));
+        // Ratis paces a follower's AppendEntries at least 10 ms apart by default, so an update
+        // that arrives just after a send (or a heartbeat) waits out the rest: a third of a lone
+        // writer's latency on loopback. Send at once instead; entries that queue meanwhile still
+        // travel together, and a slow follower still gets the heartbeat pace.
+        RaftServerConfigKeys.Log.Appender.setWaitTimeMin(p, TimeDuration.valueOf(
+                Long.getLong("imaged.raft.appendWaitMs", 0), TimeUnit.MILLISECONDS));
         // Manifests (up to 4 MiB, base64 in the command) travel in log entries.
         // Ratis requires the write buffer to exceed the appender's byte limit.
         RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(8L << 20));

@@ -13,6 +13,9 @@ public record Readiness(boolean ready, String node, String leader, long commitIn
 
     public static Readiness of(RaftView view) {
         String self = view.self();
+        if ("UNKNOWN".equals(view.role())) {
+            return new Readiness(false, self, null, -1, -1, "node " + self + " has no running Raft server");
+        }
         if (!view.members().containsKey(self)) {
             return new Readiness(false, self, view.leader(), view.commitIndex(), view.appliedIndex(),
                     "node " + self + " is not a member of the cluster configuration (a --join node waits to be added)");
@@ -23,6 +26,6 @@ public record Readiness(boolean ready, String node, String leader, long commitIn
                             + view.members().keySet() + " is unreachable)");
         }
         return new Readiness(true, self, view.leader(), view.commitIndex(), view.appliedIndex(),
-                "node " + self + " follows leader " + view.leader());
+                self.equals(view.leader()) ? "node " + self + " is the leader" : "node " + self + " follows leader " + view.leader());
     }
 }
