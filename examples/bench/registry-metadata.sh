@@ -60,6 +60,11 @@ docker-registry serve "$WORK/ref.yml" > "$WORK/ref.log" 2>&1 & PID[ref]=$!
 for n in 1 2 3; do start_node "$n"; done
 wait_up "http://127.0.0.1:$REF_PORT"
 for n in 1 2 3; do wait_up "$(node_url "$n")"; done
+wait_ready() { # url: /v2/ answers before a leader is known; the load starts once every node knows one
+  for _ in $(seq 600); do curl -fs -o /dev/null "$1/ready" && return 0; sleep 0.1; done
+  echo "registry-metadata: $1 knows no Raft leader (logs in $WORK)" >&2; exit 1
+}
+for n in 1 2 3; do wait_ready "$(node_url "$n")"; done
 nodes="$(node_url 1),$(node_url 2),$(node_url 3)"
 
 if [[ $PHASES == *" load "* ]]; then
