@@ -10,19 +10,13 @@ import dev.layerfs.imaged.oci.Manifest;
 import dev.layerfs.imaged.oci.MediaTypes;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +29,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A client of the OCI Distribution API (v2), over {@link HttpClient}: what push and pull need,
+ * A client of the OCI Distribution API (v2), over {@link HttpCall}: what push and pull need,
  * spoken the standard way so it works against any registry, imaged included. Errors carry the
  * registry's OCI error code; a registry that does not answer at all is a
  * {@link RegistryUnreachableException}.
@@ -71,28 +65,12 @@ public final class RegistryClient {
     public interface BlobSource {
         InputStream open() throws IOException;
 
-        /** The file holding the bytes, when there is one: it is then sent straight from disk. */
-        default Optional<Path> file() {
-            return Optional.empty();
-        }
-
         static BlobSource ofFile(Path file) {
-            return new BlobSource() {
-                @Override
-                public InputStream open() throws IOException {
-                    return Files.newInputStream(file);
-                }
-
-                @Override
-                public Optional<Path> file() {
-                    return Optional.of(file);
-                }
-            };
+            return () -> Files.newInputStream(file);
         }
     }
 
     private final URI server;
-    private final HttpClient http;
     private final int chunkSize;
     private final ClientAccess access;
     private final Map<String, String> headers;
@@ -117,41 +95,13 @@ public final class RegistryClient {
         this.server = URI.create(s.endsWith("/") ? s : s + "/");
         this.chunkSize = chunkSize;
         this.access = access;
-        HttpClient.Builder builder = HttpClient.newBuilder();
-        if (access.tls().isPresent()) {
-            builder.sslContext(access.tls().get());
-        } else if ("http".equalsIgnoreCase(this.server.getScheme())) {
-            plainHttpContext().ifPresent(builder::sslContext);
-        }
-        this.http = builder
-                .version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NORMAL)
-                .connectTimeout(Duration.ofSeconds(10))
-                .build();
         this.headers = Map.of();
-    }
-
-    /**
-     * For a plain-http registry: a TLS context that trusts nothing, so that the client does not
-     * build the JVM's default one, which parses every certificate of the system trust store
-     * (~0.1-0.2 s of CPU at every start of the CLI). A redirect to https then fails to verify
-     * instead of being followed quietly.
-     */
-    private static Optional<javax.net.ssl.SSLContext> plainHttpContext() {
-        try {
-            javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
-            context.init(null, new javax.net.ssl.TrustManager[0], null);
-            return Optional.of(context);
-        } catch (java.security.GeneralSecurityException e) {
-            return Optional.empty();
-        }
     }
 
     private RegistryClient(RegistryClient from, Map<String, String> headers) {
         this.server = from.server;
         this.chunkSize = from.chunkSize;
         this.access = from.access;
-        this.http = from.http;
         this.headers = Map.copyOf(headers);
     }
 
@@ -175,21 +125,20 @@ public final class RegistryClient {
 
     /** GET /v2/: is this an OCI registry we can talk to? */
     public void ping() throws IOException {
-        HttpResponse<byte[]> r = send(request("v2/").GET(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpCall.Reply r = call("GET", "v2/");
         expect(r, "registry API check at " + server, 200);
     }
 
     /** HEAD a blob: its size if the repository has it. */
     public Optional<Long> blobSize(String repo, Digest digest) throws IOException {
-        HttpResponse<Void> r = send(request(blobPath(repo, digest)).method("HEAD", HttpRequest.BodyPublishers.noBody()),
-                HttpResponse.BodyHandlers.discarding());
-        if (r.statusCode() == 404) {
+        HttpCall.Reply r = call("HEAD", blobPath(repo, digest));
+        if (r.status() == 404) {
             return Optional.empty();
         }
-        if (r.statusCode() != 200) {
-            throw error(r.statusCode(), new byte[0], "blob HEAD " + repo + "@" + digest);
+        if (r.status() != 200) {
+            throw error(r.status(), new byte[0], "blob HEAD " + repo + "@" + digest);
         }
-        return Optional.of(r.headers().firstValueAsLong("Content-Length").orElse(-1));
+        return Optional.of(r.header("Content-Length").map(RegistryClient::number).orElse(-1L));
     }
 
     /**
@@ -198,45 +147,35 @@ public final class RegistryClient {
      */
     public boolean mountBlob(String repo, Digest digest, String fromRepo) throws IOException {
         String path = "v2/" + repo + "/blobs/uploads/?mount=" + encode(digest.toString()) + "&from=" + encode(fromRepo);
-        HttpResponse<byte[]> r = send(request(path).POST(HttpRequest.BodyPublishers.noBody()), HttpResponse.BodyHandlers.ofByteArray());
-        if (r.statusCode() == 201) {
+        HttpCall.Reply r = call("POST", path);
+        if (r.status() == 201) {
             LOG.debug("mounted {} into {} from {}", digest, repo, fromRepo);
             return true;
         }
         expect(r, "blob mount " + digest + " into " + repo, 202);
         // The registry opened an ordinary upload session instead; it is not used, so close it.
-        r.headers().firstValue("Location").ifPresent(loc -> {
-            try {
-                send(HttpRequest.newBuilder(server.resolve(loc)).DELETE(), HttpResponse.BodyHandlers.discarding());
-            } catch (IOException ignored) {
-                // an abandoned session expires on its own
-            }
-        });
+        r.header("Location").ifPresent(loc -> cancelQuietly(server.resolve(loc)));
         return false;
     }
 
     /**
      * Uploads a blob of known digest and size: one streamed PUT {@code ?digest=} into a fresh
-     * upload session (a file is sent straight from disk), or, with a chunk size and a bigger blob,
+     * upload session, or, with a chunk size and a bigger blob,
      * PATCHes with Content-Range, following the Location the registry returns each time. The
      * registry verifies the digest before it stores anything.
      */
     public void uploadBlob(String repo, Digest digest, long size, BlobSource source, Progress progress) throws IOException {
-        HttpResponse<byte[]> started = send(request("v2/" + repo + "/blobs/uploads/").POST(HttpRequest.BodyPublishers.noBody()),
-                HttpResponse.BodyHandlers.ofByteArray());
+        HttpCall.Reply started = call("POST", "v2/" + repo + "/blobs/uploads/");
         expect(started, "starting upload of " + digest + " to " + repo, 202);
         URI location = location(started);
         if (chunkSize > 0 && size > chunkSize) {
             uploadChunks(repo, digest, size, source, progress, location);
             return;
         }
-        Optional<Path> file = source.file();
-        if (file.isPresent()) {
-            putWhole(repo, digest, location, CountingPublisher.of(HttpRequest.BodyPublishers.ofFile(file.get()), progress));
-            return;
-        }
         try (InputStream in = progress.counting(source.open())) {
-            putWhole(repo, digest, location, HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> in), size));
+            HttpCall.Reply put = call("PUT", withDigest(location, digest), Map.of("Content-Type", "application/octet-stream"),
+                    HttpCall.Body.of(in, size));
+            expect(put, "uploading " + digest + " to " + repo, 201);
         }
     }
 
@@ -255,13 +194,10 @@ public final class RegistryClient {
      */
     public <T> T uploadWhileWriting(String repo, long size, Progress progress, BodyWriter<T> writer,
                                     java.util.function.Function<T, Digest> digestOf) throws IOException {
-        HttpResponse<byte[]> started = send(request("v2/" + repo + "/blobs/uploads/").POST(HttpRequest.BodyPublishers.noBody()),
-                HttpResponse.BodyHandlers.ofByteArray());
+        HttpCall.Reply started = call("POST", "v2/" + repo + "/blobs/uploads/");
         expect(started, "starting upload to " + repo, 202);
         URI location = location(started);
-        Map<String, String> headers = new java.util.LinkedHashMap<>();
-        headers.put("User-Agent", "imaged-client");
-        access.token().ifPresent(t -> headers.put("Authorization", Credentials.bearer(t)));
+        Map<String, String> headers = requestHeaders();
         headers.put("Content-Type", "application/octet-stream");
         if (size > 0) {
             headers.put("Content-Range", "0-" + (size - 1));
@@ -290,8 +226,7 @@ public final class RegistryClient {
         expect(patched.status(), patched.body(), "uploading " + digest + " to " + repo, 202);
         URI next = server.resolve(patched.header("Location")
                 .orElseThrow(() -> new IOException("registry gave no Location for the upload at " + location)));
-        HttpResponse<byte[]> close = send(HttpRequest.newBuilder(withDigest(next, digest))
-                .PUT(HttpRequest.BodyPublishers.noBody()), HttpResponse.BodyHandlers.ofByteArray());
+        HttpCall.Reply close = call("PUT", withDigest(next, digest), Map.of(), HttpCall.Body.NONE);
         expect(close, "completing upload of " + digest + " to " + repo, 201);
         return result;
     }
@@ -307,16 +242,10 @@ public final class RegistryClient {
     /** Drops an upload session that will not be completed (it would expire on its own anyway). */
     private void cancelQuietly(URI location) {
         try {
-            send(HttpRequest.newBuilder(location).DELETE(), HttpResponse.BodyHandlers.discarding());
+            call("DELETE", location, Map.of(), HttpCall.Body.NONE);
         } catch (IOException | RuntimeException ignored) {
             // an abandoned session is purged by the registry
         }
-    }
-
-    private void putWhole(String repo, Digest digest, URI location, HttpRequest.BodyPublisher body) throws IOException {
-        HttpResponse<byte[]> put = send(HttpRequest.newBuilder(withDigest(location, digest))
-                .header("Content-Type", "application/octet-stream").PUT(body), HttpResponse.BodyHandlers.ofByteArray());
-        expect(put, "uploading " + digest + " to " + repo, 201);
     }
 
     private void uploadChunks(String repo, Digest digest, long size, BlobSource source, Progress progress, URI location) throws IOException {
@@ -328,17 +257,20 @@ public final class RegistryClient {
                 if (n == 0) {
                     throw new IOException("blob source for " + digest + " ended at " + offset + " of " + size + " bytes");
                 }
-                HttpResponse<byte[]> patch = send(HttpRequest.newBuilder(location)
-                                .header("Content-Type", "application/octet-stream")
-                                .header("Content-Range", offset + "-" + (offset + n - 1))
-                                .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(chunk, 0, n)),
-                        HttpResponse.BodyHandlers.ofByteArray());
-                expect(patch, "uploading chunk at " + offset + " of " + digest + " to " + repo, 202);
-                location = location(patch);
+                Map<String, String> h = requestHeaders();
+                h.put("Content-Type", "application/octet-stream");
+                h.put("Content-Range", offset + "-" + (offset + n - 1));
+                StreamedPatch.Answer patched;
+                try (StreamedPatch patch = openPatch(location, n, h)) {
+                    patch.body().write(chunk, 0, n);
+                    patched = patch.finish();
+                }
+                expect(patched.status(), patched.body(), "uploading chunk at " + offset + " of " + digest + " to " + repo, 202);
+                String at = "registry gave no Location for the upload chunk at " + offset;
+                location = server.resolve(patched.header("Location").orElseThrow(() -> new IOException(at)));
                 offset += n;
             }
-            HttpResponse<byte[]> close = send(HttpRequest.newBuilder(withDigest(location, digest))
-                    .PUT(HttpRequest.BodyPublishers.noBody()), HttpResponse.BodyHandlers.ofByteArray());
+            HttpCall.Reply close = call("PUT", withDigest(location, digest), Map.of(), HttpCall.Body.NONE);
             expect(close, "completing upload of " + digest + " to " + repo, 201);
         }
     }
@@ -350,13 +282,17 @@ public final class RegistryClient {
 
     /** With a fence: the registry stores it only while the fence's token is its lease's latest grant (else 409). */
     public Digest putManifest(String repo, String reference, byte[] body, String mediaType, Optional<Fence> fence) throws IOException {
-        HttpRequest.Builder put = request("v2/" + repo + "/manifests/" + reference)
-                .header("Content-Type", mediaType).PUT(HttpRequest.BodyPublishers.ofByteArray(body));
-        fence.ifPresent(f -> put.header(Fence.LEASE_HEADER, f.lease()).header(Fence.TOKEN_HEADER, Long.toString(f.token())));
-        HttpResponse<byte[]> r = send(put, HttpResponse.BodyHandlers.ofByteArray());
+        Map<String, String> h = new java.util.LinkedHashMap<>();
+        h.put("Content-Type", mediaType);
+        fence.ifPresent(f -> {
+            h.put(Fence.LEASE_HEADER, f.lease());
+            h.put(Fence.TOKEN_HEADER, Long.toString(f.token()));
+        });
+        HttpCall.Reply r = call("PUT", server.resolve("v2/" + repo + "/manifests/" + reference), h,
+                HttpCall.Body.of(body, 0, body.length));
         expect(r, "putting manifest " + repo + ":" + reference, 201);
         Digest ours = Digest.of(body);
-        Optional<String> theirs = r.headers().firstValue("Docker-Content-Digest");
+        Optional<String> theirs = r.header("Docker-Content-Digest");
         if (theirs.isPresent() && !theirs.get().equals(ours.toString())) {
             throw new IOException("registry stored manifest " + repo + ":" + reference + " as " + theirs.get() + ", but its digest is " + ours);
         }
@@ -365,15 +301,15 @@ public final class RegistryClient {
 
     /** GETs a manifest (or index) by tag or digest, exactly as stored. */
     public FetchedManifest getManifest(String repo, String reference) throws IOException {
-        HttpResponse<InputStream> r = send(request("v2/" + repo + "/manifests/" + reference)
-                .header("Accept", MANIFEST_ACCEPT).GET(), HttpResponse.BodyHandlers.ofInputStream());
-        byte[] body = readBounded(r.body(), "manifest " + repo + ":" + reference);
-        expect(r.statusCode(), body, "manifest " + repo + ":" + reference, 200);
+        HttpCall.Reply r = call("GET", server.resolve("v2/" + repo + "/manifests/" + reference), Map.of("Accept", MANIFEST_ACCEPT),
+                HttpCall.Body.NONE);
+        byte[] body = bounded(r.body(), "manifest " + repo + ":" + reference);
+        expect(r.status(), body, "manifest " + repo + ":" + reference, 200);
         Digest digest = Digest.of(body);
         if (reference.startsWith(Digest.SHA256 + ":") && !digest.toString().equals(reference)) {
             throw new IOException("manifest " + repo + "@" + reference + " has digest " + digest);
         }
-        String type = r.headers().firstValue("Content-Type").map(t -> t.split(";")[0].trim()).orElse("");
+        String type = r.header("Content-Type").map(t -> t.split(";")[0].trim()).orElse("");
         if (type.isEmpty() || type.equals("application/json")) {
             JsonNode mt = JSON.readTree(body).get("mediaType");
             type = mt != null ? mt.asText() : MediaTypes.OCI_MANIFEST;
@@ -421,12 +357,8 @@ public final class RegistryClient {
      * caller's thread straight from the connection ({@link BlobDownload}). The caller verifies and closes.
      */
     public InputStream openBlob(String repo, Digest digest) throws IOException {
-        Map<String, String> h = new java.util.LinkedHashMap<>();
-        h.put("User-Agent", "imaged-client");
-        access.token().ifPresent(t -> h.put("Authorization", Credentials.bearer(t)));
-        h.putAll(headers);
         URI uri = server.resolve(blobPath(repo, digest));
-        BlobDownload.Answer r = BlobDownload.get(server, uri, h, access.tls());
+        BlobDownload.Answer r = BlobDownload.get(server, uri, requestHeaders(), access.tls());
         r.header(WRITE_INDEX_HEADER).ifPresent(i -> {
             try {
                 writeIndex.accumulateAndGet(Long.parseLong(i.trim()), Math::max);
@@ -465,29 +397,25 @@ public final class RegistryClient {
         java.util.Set<String> visited = new java.util.HashSet<>();
         String path = "v2/" + repo + "/tags/list?n=" + pageSize;
         while (path != null && visited.add(path)) { // a Link back to a page already read ends the walk
-            HttpResponse<byte[]> r = send(request(path).GET(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpCall.Reply r = call("GET", path);
             expect(r, "tags of " + repo, 200);
             for (JsonNode t : JSON.readTree(r.body()).path("tags")) {
                 if (!tags.contains(t.asText())) {
                     tags.add(t.asText());
                 }
             }
-            path = r.headers().firstValue("Link").map(NEXT_LINK::matcher).filter(Matcher::find)
+            path = r.header("Link").map(NEXT_LINK::matcher).filter(Matcher::find)
                     .map(m -> m.group(1).replaceFirst("^/", "")).orElse(null);
         }
         return tags;
-    }
-
-    private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(server.resolve(path));
     }
 
     private static String blobPath(String repo, Digest digest) {
         return "v2/" + repo + "/blobs/" + digest;
     }
 
-    private URI location(HttpResponse<?> r) throws IOException {
-        String loc = r.headers().firstValue("Location")
+    private URI location(HttpCall.Reply r) throws IOException {
+        String loc = r.header("Location")
                 .orElseThrow(() -> new IOException("registry gave no Location for the upload at " + r.uri()));
         return server.resolve(loc);
     }
@@ -501,30 +429,44 @@ public final class RegistryClient {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 
-    private HttpRequest.Builder withAccess(HttpRequest.Builder request) {
-        request.header("User-Agent", "imaged-client");
-        access.token().ifPresent(t -> request.header("Authorization", Credentials.bearer(t)));
-        headers.forEach(request::header);
-        return request;
+    /** What every request carries: who we are, the token, this client's extra headers. */
+    private Map<String, String> requestHeaders() {
+        Map<String, String> h = new java.util.LinkedHashMap<>();
+        h.put("User-Agent", "imaged-client");
+        access.token().ifPresent(t -> h.put("Authorization", Credentials.bearer(t)));
+        h.putAll(headers);
+        return h;
     }
 
-    private <T> HttpResponse<T> send(HttpRequest.Builder request, HttpResponse.BodyHandler<T> handler) throws IOException {
-        HttpRequest req = withAccess(request).build();
+    private HttpCall.Reply call(String method, String path) throws IOException {
+        return call(method, server.resolve(path), Map.of(), HttpCall.Body.NONE);
+    }
+
+    private HttpCall.Reply call(String method, URI uri, Map<String, String> extra, HttpCall.Body body) throws IOException {
+        Map<String, String> h = requestHeaders();
+        h.putAll(extra);
+        HttpCall.Reply r = HttpCall.send(method, server, uri, h, body, access.tls(), MAX_DOCUMENT);
+        r.header(WRITE_INDEX_HEADER).ifPresent(i -> {
+            try {
+                writeIndex.accumulateAndGet(Long.parseLong(i.trim()), Math::max);
+            } catch (NumberFormatException ignored) {
+                // not imaged's header after all
+            }
+        });
+        LOG.debug("{} {} -> {}", method, uri, r.status());
+        return r;
+    }
+
+    private static long number(String header) {
         try {
-            HttpResponse<T> r = http.send(req, handler);
-            r.headers().firstValueAsLong(WRITE_INDEX_HEADER).ifPresent(i -> writeIndex.accumulateAndGet(i, Math::max));
-            LOG.debug("{} {} -> {}", req.method(), req.uri(), r.statusCode());
-            return r;
-        } catch (ConnectException | HttpConnectTimeoutException e) {
-            throw new RegistryUnreachableException(server, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException(req.method() + " " + req.uri() + " interrupted");
+            return Long.parseLong(header.trim());
+        } catch (NumberFormatException e) {
+            return -1;
         }
     }
 
-    private static void expect(HttpResponse<byte[]> r, String what, int status) throws RegistryException {
-        expect(r.statusCode(), r.body(), what, status);
+    private static void expect(HttpCall.Reply r, String what, int status) throws RegistryException {
+        expect(r.status(), r.body(), what, status);
     }
 
     private static void expect(int actual, byte[] body, String what, int status) throws RegistryException {
@@ -551,11 +493,14 @@ public final class RegistryClient {
 
     private static byte[] readBounded(InputStream in, String what) throws IOException {
         try (in) {
-            byte[] body = in.readNBytes(MAX_DOCUMENT + 1);
-            if (body.length > MAX_DOCUMENT) {
-                throw new IOException(what + " is larger than " + MAX_DOCUMENT + " bytes");
-            }
-            return body;
+            return bounded(in.readNBytes(MAX_DOCUMENT + 1), what);
         }
+    }
+
+    private static byte[] bounded(byte[] body, String what) throws IOException {
+        if (body.length > MAX_DOCUMENT) {
+            throw new IOException(what + " is larger than " + MAX_DOCUMENT + " bytes");
+        }
+        return body;
     }
 }
