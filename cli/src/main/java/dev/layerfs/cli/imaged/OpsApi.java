@@ -6,9 +6,7 @@ import dev.layerfs.imaged.meta.Json;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import dev.layerfs.imaged.client.HttpCall;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
@@ -19,9 +17,11 @@ import java.time.Duration;
  */
 public final class OpsApi {
 
+    /** Status documents and lease grants are small; the status of a large cluster stays well under this. */
+    private static final int MAX_ANSWER = 16 << 20;
+
     private final URI base;
     private final dev.layerfs.imaged.auth.ClientAccess access;
-    private final HttpClient http;
 
     OpsApi(String server, RegistryAccessOptions options) {
         this(Servers.url(server), options.access());
@@ -30,9 +30,6 @@ public final class OpsApi {
     public OpsApi(URI base, dev.layerfs.imaged.auth.ClientAccess access) {
         this.base = base;
         this.access = access;
-        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1);
-        access.tls().ifPresent(b::sslContext);
-        this.http = b.build();
     }
 
     public static String q(String value) {
@@ -46,36 +43,35 @@ public final class OpsApi {
 
     /** With extra request headers, e.g. a read's {@link ReadOptions#headers()}. */
     public JsonNode call(String method, String pathAndQuery, Duration timeout, java.util.Map<String, String> headers) {
-        HttpRequest.Builder rb = HttpRequest.newBuilder(base.resolve(pathAndQuery)).timeout(timeout)
-                .method(method, HttpRequest.BodyPublishers.noBody());
-        headers.forEach(rb::header);
-        access.token().ifPresent(t -> rb.header("Authorization", "Bearer " + t));
-        HttpRequest req = rb.build();
-        HttpResponse<byte[]> resp;
+        java.util.Map<String, String> h = new java.util.LinkedHashMap<>(headers);
+        access.token().ifPresent(t -> h.put("Authorization", "Bearer " + t));
+        HttpCall.Reply resp;
         try {
-            resp = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+            resp = HttpCall.send(method, base, base.resolve(pathAndQuery), h, HttpCall.Body.NONE, access.tls(), MAX_ANSWER, timeout);
+        } catch (dev.layerfs.imaged.client.RegistryUnreachableException e) {
+            throw new Unreachable(e.getMessage(), e); // "cannot reach registry URL: why"
         } catch (IOException e) {
             throw new Unreachable("imaged at " + base + " cannot be reached: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted talking to " + base, e);
         }
         JsonNode body = null;
+        if (resp.body().length > MAX_ANSWER) {
+            throw new IllegalStateException(base + " answered with more than " + MAX_ANSWER + " bytes");
+        }
         if (resp.body().length > 0) {
             try {
                 body = Json.MAPPER.readTree(resp.body());
             } catch (IOException e) {
-                throw new IllegalStateException(base + " answered HTTP " + resp.statusCode() + " with a body that is not JSON");
+                throw new IllegalStateException(base + " answered HTTP " + resp.status() + " with a body that is not JSON");
             }
         }
-        if (resp.statusCode() >= 400) {
+        if (resp.status() >= 400) {
             String message = body != null && body.has("errors") ? body.get("errors").get(0).path("message").asText()
-                    : "HTTP " + resp.statusCode();
-            if (resp.statusCode() == 401) {
+                    : "HTTP " + resp.status();
+            if (resp.status() == 401) {
                 throw new UserError(base + " refused access: " + message + " (give a token with --token-file FILE or $"
                         + dev.layerfs.imaged.auth.ClientAccess.TOKEN_ENV + ")");
             }
-            if (resp.statusCode() < 500) {
+            if (resp.status() < 500) {
                 throw new UserError(message);
             }
             throw new IllegalStateException(base + ": " + message);

@@ -32,7 +32,7 @@ final class BlobDownload {
      * the host stays the same), following redirects ({@link HttpCall}). The caller closes the body.
      */
     static Answer get(URI server, URI target, Map<String, String> headers, Optional<SSLContext> tls) throws IOException {
-        HttpURLConnection c = HttpCall.open("GET", server, target, headers, HttpCall.Body.NONE, tls);
+        HttpURLConnection c = HttpCall.open("GET", server, target, headers, HttpCall.Body.NONE, tls, java.time.Duration.ZERO);
         int status = c.getResponseCode();
         InputStream body = status == 200 ? new Closing(c.getInputStream(), c) : null;
         return new Answer(status, c, body);

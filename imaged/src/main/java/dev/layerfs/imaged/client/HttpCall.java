@@ -7,6 +7,7 @@ import java.net.ConnectException;
 import java.net.HttpURLConnection;
 import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -24,20 +25,20 @@ import javax.net.ssl.SSLContext;
  * methods answer what they get. PATCH, which {@link HttpURLConnection} lacks, is
  * {@link StreamedPatch}.
  */
-final class HttpCall {
+public final class HttpCall {
 
     static final int MAX_REDIRECTS = 5;
     private static final int CONNECT_TIMEOUT_MS = 10_000;
 
     /** An answer read whole: the URI that gave it, status, headers (lower-case names, first value), body. */
-    record Reply(URI uri, int status, Map<String, String> headers, byte[] body) {
-        Optional<String> header(String name) {
+    public record Reply(URI uri, int status, Map<String, String> headers, byte[] body) {
+        public Optional<String> header(String name) {
             return Optional.ofNullable(headers.get(name.toLowerCase(Locale.ROOT)));
         }
     }
 
     /** A request body of known length, written by the caller's thread. */
-    interface Body {
+    public interface Body {
         Body NONE = of(new byte[0], 0, 0);
 
         long length();
@@ -96,7 +97,13 @@ final class HttpCall {
     /** Sends the request and reads the answer, its body up to {@code limit} + 1 bytes (the caller judges a bigger one). */
     static Reply send(String method, URI server, URI target, Map<String, String> headers, Body body,
                       Optional<SSLContext> tls, int limit) throws IOException {
-        HttpURLConnection c = open(method, server, target, headers, body, tls);
+        return send(method, server, target, headers, body, tls, limit, Duration.ZERO);
+    }
+
+    /** As above, giving up when the answer takes longer than {@code timeout} (zero: no limit). */
+    public static Reply send(String method, URI server, URI target, Map<String, String> headers, Body body,
+                             Optional<SSLContext> tls, int limit, Duration timeout) throws IOException {
+        HttpURLConnection c = open(method, server, target, headers, body, tls, timeout);
         try {
             int status = c.getResponseCode();
             Map<String, String> h = new LinkedHashMap<>();
@@ -120,14 +127,16 @@ final class HttpCall {
 
     /**
      * Sends the request (following redirects for GET and HEAD) and returns the connection, its
-     * answer not yet read. A registry that cannot be reached is a {@link RegistryUnreachableException}.
+     * answer not yet read, each read of it bounded by {@code timeout} (zero: no limit). A registry
+     * that cannot be reached, or does not answer in time, is a {@link RegistryUnreachableException}.
      */
     static HttpURLConnection open(String method, URI server, URI target, Map<String, String> headers, Body body,
-                                  Optional<SSLContext> tls) throws IOException {
+                                  Optional<SSLContext> tls, Duration timeout) throws IOException {
         boolean follows = method.equals("GET") || method.equals("HEAD");
         URI at = target;
         for (int hop = 0; ; hop++) {
             HttpURLConnection c = connection(at, tls);
+            c.setReadTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
             c.setRequestMethod(method);
             boolean sameOrigin = sameOrigin(at, target);
             headers.forEach((k, v) -> {
