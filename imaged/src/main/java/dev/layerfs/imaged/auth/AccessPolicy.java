@@ -10,14 +10,15 @@ import java.util.Optional;
  * {@code /internal/*} needs it. The cluster token is also accepted wherever a client token is,
  * since a node forwards clients' requests to the node holding their upload session. Without
  * tokens everything is open, as on a loopback-only deployment. The readiness probe
- * ({@code GET /ready}) is always open: health checkers carry no tokens, and it tells no content.
+ * ({@code GET /ready}) is a kind of its own, always open: health checkers carry no tokens, and
+ * it tells no content.
  */
 public record AccessPolicy(Optional<TokenSet> clientTokens, boolean authPulls, Optional<TokenSet> clusterTokens) {
 
     public static final AccessPolicy OPEN = new AccessPolicy(Optional.empty(), false, Optional.empty());
 
     /** What a request is, for access purposes. */
-    public enum Kind { READ, WRITE, INTERNAL }
+    public enum Kind { READ, WRITE, INTERNAL, PROBE }
 
     /** Why a request is refused: the message for the error body. */
     public record Denial(Kind kind, String message) {
@@ -34,6 +35,9 @@ public record AccessPolicy(Optional<TokenSet> clientTokens, boolean authPulls, O
             return Kind.INTERNAL;
         }
         boolean read = method.equals("GET") || method.equals("HEAD");
+        if (read && path.equals("/ready")) {
+            return Kind.PROBE;
+        }
         // The API's base endpoint is how clients discover that they must authenticate (the spec's
         // 401 on /v2/), so it challenges whenever tokens exist.
         return read && !isBase(path) ? Kind.READ : Kind.WRITE;
@@ -45,14 +49,12 @@ public record AccessPolicy(Optional<TokenSet> clientTokens, boolean authPulls, O
 
     /** Empty when the request may proceed, else why not. */
     public Optional<Denial> check(String method, String path, String authorization) {
-        if (path.equals("/ready") && (method.equals("GET") || method.equals("HEAD"))) {
-            return Optional.empty();
-        }
         Kind kind = kind(method, path);
         Optional<TokenSet> required = switch (kind) {
             case INTERNAL -> clusterTokens;
             case WRITE -> clientTokens;
             case READ -> authPulls ? clientTokens : Optional.empty();
+            case PROBE -> Optional.empty();
         };
         if (required.isEmpty()) {
             return Optional.empty();

@@ -359,13 +359,7 @@ public final class RegistryClient {
     public InputStream openBlob(String repo, Digest digest) throws IOException {
         URI uri = server.resolve(blobPath(repo, digest));
         BlobDownload.Answer r = BlobDownload.get(server, uri, requestHeaders(), access.tls());
-        r.header(WRITE_INDEX_HEADER).ifPresent(i -> {
-            try {
-                writeIndex.accumulateAndGet(Long.parseLong(i.trim()), Math::max);
-            } catch (NumberFormatException ignored) {
-                // not imaged's header after all
-            }
-        });
+        noteWriteIndex(r.header(WRITE_INDEX_HEADER));
         LOG.debug("GET {} -> {}", uri, r.status());
         if (r.status() != 200) {
             throw error(r.status(), BlobDownload.errorBody(r, MAX_DOCUMENT), "blob " + repo + "@" + digest);
@@ -446,15 +440,14 @@ public final class RegistryClient {
         Map<String, String> h = requestHeaders();
         h.putAll(extra);
         HttpCall.Reply r = HttpCall.send(method, server, uri, h, body, access.tls(), MAX_DOCUMENT);
-        r.header(WRITE_INDEX_HEADER).ifPresent(i -> {
-            try {
-                writeIndex.accumulateAndGet(Long.parseLong(i.trim()), Math::max);
-            } catch (NumberFormatException ignored) {
-                // not imaged's header after all
-            }
-        });
+        noteWriteIndex(r.header(WRITE_INDEX_HEADER));
         LOG.debug("{} {} -> {}", method, uri, r.status());
         return r;
+    }
+
+    /** Keeps the highest Raft index imaged reported for a write (a header that is not a number is someone else's). */
+    private void noteWriteIndex(Optional<String> header) {
+        header.map(RegistryClient::number).filter(i -> i > 0).ifPresent(i -> writeIndex.accumulateAndGet(i, Math::max));
     }
 
     private static long number(String header) {

@@ -41,6 +41,8 @@ class AccessPolicyTest {
         assertEquals(Kind.WRITE, AccessPolicy.kind("PATCH", "/v2/a/blobs/uploads/x"));
         assertEquals(Kind.WRITE, AccessPolicy.kind("POST", "/cluster/members"), "future admin endpoints are writes");
         assertEquals(Kind.WRITE, AccessPolicy.kind("GET", "/v2/"), "the base endpoint challenges");
+        assertEquals(Kind.PROBE, AccessPolicy.kind("GET", "/ready"));
+        assertEquals(Kind.WRITE, AccessPolicy.kind("POST", "/ready"));
         assertEquals(Kind.INTERNAL, AccessPolicy.kind("GET", "/internal/status"));
         assertEquals(Kind.INTERNAL, AccessPolicy.kind("PUT", "/internal/blobs/sha256:00"));
     }
