@@ -172,10 +172,30 @@ public final class RegistryClient {
             uploadChunks(repo, digest, size, source, progress, location);
             return;
         }
+        HttpCall.Reply put;
         try (InputStream in = progress.counting(source.open())) {
-            HttpCall.Reply put = call("PUT", withDigest(location, digest), Map.of("Content-Type", "application/octet-stream"),
+            put = call("PUT", withDigest(location, digest), Map.of("Content-Type", "application/octet-stream"),
                     HttpCall.Body.of(in, size));
-            expect(put, "uploading " + digest + " to " + repo, 201);
+        } catch (RegistryUnreachableException e) {
+            throw e;
+        } catch (IOException e) {
+            // A streamed PUT is not sent twice: if its answer was lost after the registry stored the blob, the blob says so.
+            if (stored(repo, digest, size)) {
+                LOG.info("uploading {} to {}: the answer was lost ({}), but the registry has the blob", digest, repo, e.toString());
+                return;
+            }
+            throw e;
+        }
+        expect(put, "uploading " + digest + " to " + repo, 201);
+    }
+
+    /** Whether the registry has blob {@code digest} of {@code size} bytes in {@code repo}; false if it cannot say. */
+    private boolean stored(String repo, Digest digest, long size) {
+        try {
+            Optional<Long> stored = blobSize(repo, digest);
+            return stored.isPresent() && (stored.get() == size || stored.get() < 0);
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 
@@ -226,9 +246,25 @@ public final class RegistryClient {
         expect(patched.status(), patched.body(), "uploading " + digest + " to " + repo, 202);
         URI next = server.resolve(patched.header("Location")
                 .orElseThrow(() -> new IOException("registry gave no Location for the upload at " + location)));
-        HttpCall.Reply close = call("PUT", withDigest(next, digest), Map.of(), HttpCall.Body.NONE);
-        expect(close, "completing upload of " + digest + " to " + repo, 201);
+        completeUpload(repo, next, digest, size);
         return result;
+    }
+
+    /**
+     * Closes upload session {@code session} with PUT {@code ?digest=}. HttpURLConnection sends a
+     * buffered PUT once more when the answer to the first is lost (the connection closed after the
+     * registry acted on it); the registry then no longer knows the session and answers 404, though
+     * it stored the blob. So a 404 is checked against the blob itself: stored with this digest and
+     * size, the upload has done what it was for.
+     */
+    private void completeUpload(String repo, URI session, Digest digest, long size) throws IOException {
+        HttpCall.Reply close = call("PUT", withDigest(session, digest), Map.of(), HttpCall.Body.NONE);
+        if (close.status() == 404 && stored(repo, digest, size)) {
+            LOG.info("completing upload of {} to {}: the registry no longer knows the session but has the blob "
+                    + "(the answer to an earlier attempt was lost)", digest, repo);
+            return;
+        }
+        expect(close, "completing upload of " + digest + " to " + repo, 201);
     }
 
     private StreamedPatch openPatch(URI location, long size, Map<String, String> headers) throws IOException {
@@ -270,8 +306,7 @@ public final class RegistryClient {
                 location = server.resolve(patched.header("Location").orElseThrow(() -> new IOException(at)));
                 offset += n;
             }
-            HttpCall.Reply close = call("PUT", withDigest(location, digest), Map.of(), HttpCall.Body.NONE);
-            expect(close, "completing upload of " + digest + " to " + repo, 201);
+            completeUpload(repo, location, digest, size);
         }
     }
 
