@@ -19,7 +19,9 @@ public record Stat(int mode, int nlink, int uid, int gid, long ino, long size, l
     public static final int S_IFCHR = 0020000;
     public static final int S_IFBLK = 0060000;
     public static final int S_IFSOCK = 0140000;
+    public static final int S_ISUID = 04000;
     public static final int S_ISGID = 02000;
+    public static final int S_IXGRP = 00010;
 
     static final int BUFFER_SIZE = 256;
 
@@ -38,6 +40,16 @@ public record Stat(int mode, int nlink, int uid, int gid, long ino, long size, l
 
     public int permissions() {
         return mode & 07777;
+    }
+
+    /**
+     * The permission bits once a change by someone without CAP_FSETID has dropped the file's
+     * privileges, as Linux drops them on write and truncate: set-user-ID always, set-group-ID
+     * when the group may execute (without group execute it marks mandatory locking instead).
+     */
+    public int permissionsWithoutSetIds() {
+        int p = permissions() & ~S_ISUID;
+        return (p & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP) ? p & ~S_ISGID : p;
     }
 
     public boolean isDirectory() {

@@ -377,6 +377,28 @@ public final class UnionFs implements AutoCloseable {
         Fs.ftruncate(writableFd(handle), size);
     }
 
+    /**
+     * Drops the set-user-ID and set-group-ID bits of open file {@code handle} as a write or truncate
+     * by an unprivileged caller does (the kernel asks for this instead of doing it itself, see
+     * {@link Stat#permissionsWithoutSetIds}); a file without them is not touched.
+     */
+    public void dropSetIds(long handle) throws ErrnoException {
+        int fd = writableFd(handle);
+        Stat st = Fs.fstat(fd);
+        if (st.isRegular() && st.permissionsWithoutSetIds() != st.permissions()) {
+            Fs.fchmod(fd, st.permissionsWithoutSetIds());
+            LOG.debug("dropped the set-id bits of {} after an unprivileged change", files.get(handle).path());
+        }
+    }
+
+    /** As {@link #dropSetIds(long)}, on {@code path}, which the change just made has put in a writable branch. */
+    public void dropSetIds(UnionPath path) throws ErrnoException {
+        Stat st = getattr(path);
+        if (st.isRegular() && st.permissionsWithoutSetIds() != st.permissions()) {
+            chmod(path, st.permissionsWithoutSetIds());
+        }
+    }
+
     /** The descriptor of an open file to write through: EROFS once its branch was deleted or made read-only (forced). */
     private int writableFd(long handle) throws ErrnoException {
         OpenFile f = files.get(handle);

@@ -64,6 +64,12 @@ final class Protocol {
     static final int POSIX_ACL = 1 << 20;
     static final int MAX_PAGES = 1 << 22;
     static final int CACHE_SYMLINKS = 1 << 23;
+    static final int HANDLE_KILLPRIV_V2 = 1 << 28;
+
+    // Set by the kernel with HANDLE_KILLPRIV_V2 when the caller lacks CAP_FSETID: drop set-user-ID
+    // and set-group-ID. fuse_open_in / fuse_create_in open_flags, fuse_write_in write_flags.
+    static final int OPEN_KILL_SUIDGID = 1;
+    static final int WRITE_KILL_SUIDGID = 1 << 2;
 
     // fuse_open_out.open_flags
     static final int FOPEN_DIRECT_IO = 1;
@@ -82,6 +88,7 @@ final class Protocol {
     static final int FATTR_MTIME_NOW = 1 << 8;
     static final int FATTR_LOCKOWNER = 1 << 9;
     static final int FATTR_CTIME = 1 << 10;
+    static final int FATTR_KILL_SUIDGID = 1 << 11;
 
     static final int GETATTR_FH = 1;
     static final int FSYNC_FDATASYNC = 1;

@@ -281,6 +281,15 @@ public final class WireMount {
         if (Boolean.parseBoolean(System.getProperty("layerfs.wire.posixAcl", "true"))) {
             wanted |= Protocol.POSIX_ACL;
         }
+        // The daemon drops set-user-ID and set-group-ID when the kernel says a change needs it
+        // (WireOps), so the kernel need not ask for the mode before each chown, nor for
+        // security.capability before every write() (the mount becomes SB_NOSEC); and a
+        // truncating open by an unprivileged caller drops them too, which without this the
+        // kernel skips when the open itself truncates (ATOMIC_O_TRUNC).
+        // -Dlayerfs.wire.killpriv=false goes back to the kernel doing it alone.
+        if (Boolean.parseBoolean(System.getProperty("layerfs.wire.killpriv", "true"))) {
+            wanted |= Protocol.HANDLE_KILLPRIV_V2;
+        }
         int granted = wanted & offered;
         out.u32(Protocol.MAJOR).u32(ourMinor).u32(readahead).u32(granted)
                 .u32((12 << 16) | 16) // max_background 16, congestion_threshold 12 (two u16)

@@ -142,6 +142,7 @@ final class WireOps {
             case Protocol.OPEN -> {
                 long h = union.open(nodes.path(node), in.int32(0));
                 nodes.opened(node, h);
+                dropSetIdsIfAsked(in.int32(4), h);
                 openOut(out, h);
             }
             case Protocol.CREATE -> {
@@ -156,6 +157,7 @@ final class WireOps {
                     throw e;
                 }
                 nodes.opened(id, h);
+                dropSetIdsIfAsked(in.int32(12), h);
                 openOut(out, h);
             }
             case Protocol.READ -> {
@@ -163,6 +165,9 @@ final class WireOps {
                 out.skip(union.read(in.int64(0), out.tail(), size, in.int64(8)));
             }
             case Protocol.WRITE -> {
+                if ((in.int32(20) & Protocol.WRITE_KILL_SUIDGID) != 0) {
+                    union.dropSetIds(in.int64(0));
+                }
                 int n = union.write(in.int64(0), in.data(Protocol.WRITE_IN), in.int32(16), in.int64(8));
                 out.u32(n).u32(0);
             }
@@ -304,8 +309,22 @@ final class WireOps {
                     time(valid, Protocol.FATTR_MTIME_NOW, Protocol.FATTR_MTIME, in.int64(40)),
                     nanos(valid, Protocol.FATTR_MTIME_NOW, Protocol.FATTR_MTIME, in.int32(60))});
         }
+        if ((valid & Protocol.FATTR_KILL_SUIDGID) != 0) { // a truncate or chown (see HANDLE_KILLPRIV_V2)
+            if (p != null) {
+                union.dropSetIds(p);
+            } else {
+                union.dropSetIds(fh);
+            }
+        }
         Stat st = p != null ? stat(node) : union.fgetattr(fh);
         out.attrOut(st, cache.attrFor(st));
+    }
+
+    /** A truncating open by a caller without CAP_FSETID: the set-id bits go, as with truncate (HANDLE_KILLPRIV_V2). */
+    private void dropSetIdsIfAsked(int openFlags, long handle) throws ErrnoException {
+        if ((openFlags & Protocol.OPEN_KILL_SUIDGID) != 0) {
+            union.dropSetIds(handle);
+        }
     }
 
     private static long time(int valid, int now, int set, long sec) {
