@@ -41,8 +41,12 @@ class LostAnswerTest {
     /** The registry under test, a real process either way. */
     enum Kind { REFERENCE, IMAGED }
 
-    private interface Registry extends AutoCloseable {
-        String address();
+    /** A running registry and where it answers; closing stops it. */
+    private record Registry(String address, AutoCloseable process) implements AutoCloseable {
+        @Override
+        public void close() throws Exception {
+            process.close();
+        }
     }
 
     @ParameterizedTest
@@ -113,32 +117,12 @@ class LostAnswerTest {
     private Registry start(Kind kind) throws Exception {
         if (kind == Kind.REFERENCE) {
             DockerRegistry reference = DockerRegistry.start(tmp.resolve("reference"));
-            return new Registry() {
-                @Override
-                public String address() {
-                    return reference.hostPort();
-                }
-
-                @Override
-                public void close() throws Exception {
-                    reference.close();
-                }
-            };
+            return new Registry(reference.hostPort(), reference);
         }
         ImagedProcess node = new ImagedProcess("n1", "n1=127.0.0.1:" + ImagedProcess.freePort(), ImagedProcess.freePort(),
                 tmp.resolve("n1"), List.of());
         node.start().awaitHttp(Duration.ofSeconds(60));
-        return new Registry() {
-            @Override
-            public String address() {
-                return node.httpAddress();
-            }
-
-            @Override
-            public void close() throws Exception {
-                node.close();
-            }
-        };
+        return new Registry(node.httpAddress(), node);
     }
 
     private static List<String> completingPuts(AnswerDroppingProxy proxy) {
